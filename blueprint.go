@@ -1,0 +1,504 @@
+package ginoauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Config configures a [Blueprint]. The zero value of every optional field
+// works; [New] validates the rest and copies the struct, so changing it
+// afterwards has no effect.
+type Config struct {
+	// Name is the blueprint's name: route segment, session key prefix and
+	// storage key. Optional. Default Provider.Name. Set it to run two
+	// blueprints of one provider (two GitHub apps) side by side.
+	Name string
+
+	// ClientID is the OAuth client ID the provider issued. Required.
+	ClientID string
+	// ClientSecret is the OAuth client secret. Optional for public clients
+	// (PKCE only). Never logged.
+	ClientSecret string
+	// ClientSecretFunc, when set, is called for a fresh client secret before
+	// every token request (Apple's short-lived JWT secret). Optional.
+	ClientSecretFunc func(ctx context.Context) (string, error)
+
+	// Scopes replaces Provider.Scopes when non-nil. Optional.
+	Scopes []string
+	// AuthParams are added to (and override) Provider.AuthParams in the
+	// authorization URL: prompt, access_type, login_hint, ... Optional.
+	AuthParams map[string]string
+	// TokenParams are added to (and override) Provider.TokenParams in the
+	// code exchange request body. Optional.
+	TokenParams map[string]string
+	// AuthStyle is how the client authenticates at the token endpoint:
+	// oauth2.AuthStyleInHeader (HTTP Basic) or oauth2.AuthStyleInParams
+	// (client_id and client_secret in the body). Optional. Default
+	// Provider.Endpoint.AuthStyle, whose zero value auto-detects.
+	AuthStyle oauth2.AuthStyle
+	// DisablePKCE turns PKCE off. Optional. PKCE (S256) is on unless this
+	// or Provider.DisablePKCE is set.
+	DisablePKCE bool
+
+	// RedirectURL is the absolute URL of the authorized route, as
+	// registered with the provider. Optional. By default it is derived from
+	// each request (scheme, host and the route's path), which works on
+	// localhost with no configuration; behind a reverse proxy see
+	// TrustedProxies.
+	RedirectURL string
+	// TrustedProxies lists the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-Proto, X-Forwarded-Host and Forwarded headers are
+	// believed when deriving the callback URL. Optional. Default none: the
+	// headers are ignored and the scheme comes from the connection.
+	TrustedProxies []string
+
+	// LoginPath is the login route, relative to the group given to
+	// Register. Optional. Default "/{name}".
+	LoginPath string
+	// AuthorizedPath is the callback route. Optional. Default
+	// "/{name}/authorized".
+	AuthorizedPath string
+	// AfterLogin is where the browser goes after a successful login when
+	// the login route got no valid "next" parameter. Optional. Default "/".
+	// It may be an absolute URL (it is configuration, not user input).
+	AfterLogin string
+	// FailureURL, when set, is where the browser goes after a failed login
+	// that no error hook answered, with "?error=<kind>" added. Optional.
+	// Default: a short error page with the error's status.
+	FailureURL string
+	// DisableNext ignores the login route's "next" parameter. Optional.
+	DisableNext bool
+
+	// Storage keeps the tokens. Optional. Default NewSessionStorage(), the
+	// user's gin-contrib/sessions session.
+	Storage Storage
+	// Hooks are called at each step of the dance. Optional.
+	Hooks Hooks
+
+	// SessionName selects the session when the app uses
+	// sessions.SessionsMany. Optional. Default: the single session of
+	// sessions.Sessions.
+	SessionName string
+	// LoginTimeout is how long a started login stays valid. Optional.
+	// Default 10 minutes.
+	LoginTimeout time.Duration
+	// MaxPendingLogins is how many logins one session may have in
+	// progress at once (tabs); the oldest is dropped beyond it. Optional.
+	// Default 5.
+	MaxPendingLogins int
+
+	// HTTPClient makes the token, refresh and revocation requests and is
+	// the base of Client's API requests. Optional. Default
+	// http.DefaultClient (bounded by Timeout).
+	HTTPClient *http.Client
+	// Timeout bounds each token, refresh and revocation request. Optional.
+	// Default 15 seconds.
+	Timeout time.Duration
+	// Logger receives debug records: provider name, step, error kind.
+	// Never secrets, tokens, codes, states, verifiers or query strings.
+	// Optional. Default nil: nothing is logged.
+	Logger *slog.Logger
+
+	// now is a test seam.
+	now func() time.Time
+}
+
+// Blueprint is one provider's login, callback and token handling, ready to
+// mount on a Gin router. It is safe for concurrent use: everything that
+// belongs to one login or one user lives in the request and the session.
+type Blueprint struct {
+	name     string
+	provider Provider
+	cfg      Config
+	hooks    Hooks
+	storage  Storage
+	logger   *slog.Logger
+	oauth    oauth2.Config // template; never mutated after New
+	apiBase  *url.URL
+	proxies  []*net.IPNet
+	flow     flow
+
+	loginPath, authorizedPath string
+	mountedLogin              string // absolute path of the login route once registered
+	mountedAuthorized         string
+
+	refreshes singleflight.Group
+	recent    sync.Map // refreshKey -> refreshed
+}
+
+// flow is the protocol a Blueprint speaks: OAuth 2 (the default) or OAuth 1.
+type flow interface {
+	login(c *gin.Context, b *Blueprint)
+	authorized(c *gin.Context, b *Blueprint)
+	transport(b *Blueprint, src *tokenSource, base http.RoundTripper) http.RoundTripper
+	revoke(ctx context.Context, b *Blueprint, t *Token) error
+}
+
+// Must returns bp, or panics if err is not nil. It is for program start-up,
+// in the regexp.MustCompile tradition; request paths never panic.
+func Must(bp *Blueprint, err error) *Blueprint {
+	if err != nil {
+		panic(err)
+	}
+	return bp
+}
+
+// New checks cfg against p and returns the blueprint. It never panics.
+func New(p Provider, cfg Config) (*Blueprint, error) {
+	if p.Endpoint.AuthURL == "" || p.Endpoint.TokenURL == "" {
+		return nil, configError(p.Name, "Provider.Endpoint needs AuthURL and TokenURL")
+	}
+	b, err := newBlueprint(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.flow = oauth2Flow{}
+	return b, nil
+}
+
+func configError(name, msg string) error {
+	if name == "" {
+		return fmt.Errorf("ginoauth: config: %s", msg)
+	}
+	return fmt.Errorf("ginoauth: %s: config: %s", name, msg)
+}
+
+// ErrNotRegistered is returned when a blueprint needs its routes' paths
+// before Register was called.
+var ErrNotRegistered = errors.New("ginoauth: blueprint routes not registered")
+
+func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
+	name := cfg.Name
+	if name == "" {
+		name = p.Name
+	}
+	if name == "" {
+		return nil, configError("", "Name (or Provider.Name) is required")
+	}
+	if strings.ContainsAny(name, "/?#%\\ \t\r\n") {
+		return nil, configError(name, "Name must be a single path segment")
+	}
+	if cfg.ClientID == "" {
+		return nil, configError(name, "ClientID is required")
+	}
+	if cfg.RedirectURL != "" {
+		u, err := url.Parse(cfg.RedirectURL)
+		if err != nil || !u.IsAbs() || u.Host == "" {
+			return nil, configError(name, "RedirectURL must be an absolute URL")
+		}
+	}
+	if cfg.AfterLogin == "" {
+		cfg.AfterLogin = "/"
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = 10 * time.Minute
+	}
+	if cfg.MaxPendingLogins <= 0 {
+		cfg.MaxPendingLogins = 5
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = http.DefaultClient
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	b := &Blueprint{
+		name:     name,
+		provider: p,
+		hooks:    cfg.Hooks,
+		storage:  cfg.Storage,
+		logger:   cfg.Logger,
+	}
+	if b.storage == nil {
+		b.storage = &SessionStorage{SessionName: cfg.SessionName}
+	}
+	for _, s := range cfg.TrustedProxies {
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil {
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				s = fmt.Sprintf("%s/%d", s, bits)
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, configError(name, fmt.Sprintf("TrustedProxies: %q is not an address or CIDR range", s))
+		}
+		b.proxies = append(b.proxies, n)
+	}
+	if p.APIBaseURL != "" {
+		u, err := url.Parse(p.APIBaseURL)
+		if err != nil || !u.IsAbs() {
+			return nil, configError(name, "Provider.APIBaseURL must be an absolute URL")
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+			if u.RawPath != "" {
+				u.RawPath += "/"
+			}
+		}
+		b.apiBase = u
+	}
+	b.loginPath = cfg.LoginPath
+	if b.loginPath == "" {
+		b.loginPath = "/" + name
+	}
+	b.authorizedPath = cfg.AuthorizedPath
+	if b.authorizedPath == "" {
+		b.authorizedPath = "/" + name + "/authorized"
+	}
+	if !strings.HasPrefix(b.loginPath, "/") || !strings.HasPrefix(b.authorizedPath, "/") {
+		return nil, configError(name, "LoginPath and AuthorizedPath must start with /")
+	}
+	if b.loginPath == b.authorizedPath {
+		return nil, configError(name, "LoginPath and AuthorizedPath must differ")
+	}
+	endpoint := p.Endpoint
+	if cfg.AuthStyle != oauth2.AuthStyleAutoDetect {
+		endpoint.AuthStyle = cfg.AuthStyle
+	}
+	if endpoint.AuthStyle == oauth2.AuthStyleAutoDetect {
+		// RFC 6749 section 2.3.1: servers must support HTTP Basic.
+		endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	}
+	scopes := p.Scopes
+	if cfg.Scopes != nil {
+		scopes = cfg.Scopes
+	}
+	b.oauth = oauth2.Config{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Endpoint:     endpoint,
+		Scopes:       append([]string(nil), scopes...),
+	}
+	// Copy what the caller could still mutate.
+	cfg.AuthParams = mergeParams(p.AuthParams, cfg.AuthParams)
+	cfg.TokenParams = mergeParams(p.TokenParams, cfg.TokenParams)
+	cfg.Scopes = b.oauth.Scopes
+	cfg.TrustedProxies = append([]string(nil), cfg.TrustedProxies...)
+	b.cfg = cfg
+	b.mountedLogin = b.loginPath
+	b.mountedAuthorized = b.authorizedPath
+	return b, nil
+}
+
+func mergeParams(base, over map[string]string) map[string]string {
+	if len(base) == 0 && len(over) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(base)+len(over))
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	return m
+}
+
+// Name returns the blueprint's name.
+func (b *Blueprint) Name() string { return b.name }
+
+// Provider returns the provider the blueprint was built from.
+func (b *Blueprint) Provider() Provider { return b.provider }
+
+// Storage returns the blueprint's token storage.
+func (b *Blueprint) Storage() Storage { return b.storage }
+
+// Register mounts the login route (GET and POST) and the authorized route
+// (GET, plus POST for providers that post their callback) on r. With
+// r = engine.Group("/login") and the name "github" they are /login/github
+// and /login/github/authorized. Call it before the server starts.
+func (b *Blueprint) Register(r gin.IRouter) {
+	base := ""
+	if g, ok := r.(interface{ BasePath() string }); ok {
+		base = strings.TrimSuffix(g.BasePath(), "/")
+	}
+	b.mountedLogin = base + b.loginPath
+	b.mountedAuthorized = base + b.authorizedPath
+	login, authorized := b.LoginHandler(), b.AuthorizedHandler()
+	r.GET(b.loginPath, login)
+	r.POST(b.loginPath, login)
+	r.GET(b.authorizedPath, authorized)
+	if b.provider.FormPostCallback {
+		r.POST(b.authorizedPath, authorized)
+	}
+}
+
+// LoginURL is the absolute path of the login route (after Register).
+func (b *Blueprint) LoginURL() string { return b.mountedLogin }
+
+// AuthorizedURL is the absolute path of the authorized route (after
+// Register).
+func (b *Blueprint) AuthorizedURL() string { return b.mountedAuthorized }
+
+// LoginHandler is the login route's handler, for apps that route it
+// themselves. It redirects to the provider. A "next" query or form
+// parameter, if it is a same-site relative path, is where the browser goes
+// after the login.
+func (b *Blueprint) LoginHandler() gin.HandlerFunc {
+	return func(c *gin.Context) { b.flow.login(c, b) }
+}
+
+// AuthorizedHandler is the authorized (callback) route's handler, for apps
+// that route it themselves. Mount it at the path of the RedirectURL.
+func (b *Blueprint) AuthorizedHandler() gin.HandlerFunc {
+	return func(c *gin.Context) { b.flow.authorized(c, b) }
+}
+
+// pendingTokenKey is the gin.Context key under which the authorized route
+// keeps the new token while the Authorized hook runs.
+type pendingTokenKey struct{ b *Blueprint }
+
+// Token returns the user's token: the one just obtained while the Authorized
+// hook runs, otherwise the stored one. It returns ErrNoToken when there is
+// none. The token may be expired; Client refreshes it.
+func (b *Blueprint) Token(c *gin.Context) (*Token, error) {
+	if v, ok := c.Get(pendingTokenKey{b}); ok {
+		if t, ok := v.(*Token); ok {
+			return t, nil
+		}
+	}
+	t, err := b.storage.Token(c, b.name)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, ErrNoToken
+	}
+	return t, nil
+}
+
+// SetToken stores t for the current user.
+func (b *Blueprint) SetToken(c *gin.Context, t *Token) error {
+	if t == nil || t.AccessToken == "" {
+		return errors.New("ginoauth: SetToken: no access token")
+	}
+	return b.storage.SetToken(c, b.name, t)
+}
+
+// DeleteToken removes the user's stored token (local logout from this
+// provider). See Logout to revoke it at the provider too.
+func (b *Blueprint) DeleteToken(c *gin.Context) error {
+	c.Set(pendingTokenKey{b}, nil)
+	return b.storage.DeleteToken(c, b.name)
+}
+
+// Authorized reports whether the user has a usable token: one that is
+// unexpired, or expired but refreshable. Unlike Flask-Dance's authorized, an
+// expired token without a refresh token does not count.
+func (b *Blueprint) Authorized(c *gin.Context) bool {
+	t, err := b.Token(c)
+	if err != nil {
+		return false
+	}
+	return t.validAt(b.cfg.now()) || b.refreshable(t)
+}
+
+func (b *Blueprint) refreshable(t *Token) bool {
+	return t.RefreshToken != "" && !b.provider.RefreshDisabled
+}
+
+// Required returns middleware that lets the request through when the user
+// is Authorized, and otherwise redirects to the login route with the
+// current path as "next" (for GET and HEAD; other methods get 401).
+func (b *Blueprint) Required() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if b.Authorized(c) {
+			c.Next()
+			return
+		}
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
+		target := b.mountedLogin
+		if next := c.Request.URL.RequestURI(); SafeNext(next) && !b.cfg.DisableNext {
+			target += "?next=" + url.QueryEscape(next)
+		}
+		c.Redirect(http.StatusFound, target)
+		c.Abort()
+	}
+}
+
+// Logout revokes the user's token at the provider, when the provider has a
+// revocation endpoint, and deletes it from storage. The token is deleted
+// even when revocation fails; the revocation error is returned.
+func (b *Blueprint) Logout(c *gin.Context) error {
+	t, err := b.Token(c)
+	if errors.Is(err, ErrNoToken) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	revokeErr := b.Revoke(c.Request.Context(), t)
+	if err := b.DeleteToken(c); err != nil {
+		return err
+	}
+	return revokeErr
+}
+
+// Revoke revokes t at the provider (RFC 7009 for OAuth 2): the refresh token
+// if there is one, which also ends its access tokens, otherwise the access
+// token. It does nothing when the provider has no revocation endpoint.
+func (b *Blueprint) Revoke(ctx context.Context, t *Token) error {
+	if t == nil {
+		return nil
+	}
+	return b.flow.revoke(ctx, b, t)
+}
+
+// Profile fetches the user's normalized profile with the provider's
+// ProfileFunc, using Client(c).
+func (b *Blueprint) Profile(c *gin.Context) (*Profile, error) {
+	if b.provider.Profile == nil {
+		return nil, fmt.Errorf("ginoauth: %s: provider has no profile function", b.name)
+	}
+	client, err := b.Client(c)
+	if err != nil {
+		return nil, err
+	}
+	src := client.Transport.(*apiTransport).src
+	t, err := src.token(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	return b.provider.Profile(c.Request.Context(), client, t)
+}
+
+// ProfileFor is Profile for a token outside a request (see ClientFor).
+func (b *Blueprint) ProfileFor(ctx context.Context, ref TokenRef) (*Profile, error) {
+	if b.provider.Profile == nil {
+		return nil, fmt.Errorf("ginoauth: %s: provider has no profile function", b.name)
+	}
+	client := b.ClientFor(ctx, ref)
+	t, err := client.Transport.(*apiTransport).src.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.provider.Profile(ctx, client, t)
+}
+
+func (b *Blueprint) logDebug(msg string, args ...any) {
+	if b.logger != nil {
+		b.logger.Debug(msg, append([]any{"provider", b.name}, args...)...)
+	}
+}

@@ -1,0 +1,436 @@
+// Package ginoauth is an OAuth consumer library for the Gin web framework,
+// in the manner of Python's Flask-Dance.
+//
+// An application mounts one [Blueprint] per OAuth provider on a Gin router
+// group. The blueprint owns two routes:
+//
+//   - the login route (default "/{name}") redirects the browser to the
+//     provider's authorization page, with a fresh single-use state and a PKCE
+//     challenge bound to the user's session;
+//   - the authorized route (default "/{name}/authorized") is the callback: it
+//     checks the state, exchanges the code for a token, runs the
+//     [Hooks.Authorized] hook and stores the token in the blueprint's
+//     [Storage].
+//
+// The application's own handlers then call [Blueprint.Client] for an
+// *http.Client that carries the stored token, resolves URLs relative to the
+// provider's API base URL, refreshes the token when it expires and saves the
+// refreshed token back to the storage.
+//
+//	bp, err := ginoauth.New(provider, ginoauth.Config{
+//		ClientID:     os.Getenv("GITHUB_OAUTH_CLIENT_ID"),
+//		ClientSecret: os.Getenv("GITHUB_OAUTH_CLIENT_SECRET"),
+//	})
+//	r.Use(sessions.Sessions("app", cookie.NewStore(key)))
+//	bp.Register(r.Group("/login")) // GET /login/github, GET /login/github/authorized
+//	r.GET("/me", bp.Required(), func(c *gin.Context) {
+//		client, _ := bp.Client(c)
+//		resp, err := client.Get("user") // https://api.github.com/user
+//		...
+//	})
+//
+// Pre-configured providers live in the providers/ packages; token storages
+// other than the default session storage live in backends/.
+//
+// # Names for Flask-Dance users
+//
+//	make_github_blueprint(...)        github.New(github.Config{...})
+//	OAuth2ConsumerBlueprint(...)      ginoauth.New(ginoauth.Provider{...}, ginoauth.Config{...})
+//	app.register_blueprint(bp, ...)   bp.Register(r.Group("/login"))
+//	github.authorized                 bp.Authorized(c)
+//	github.get("/user")               client, _ := bp.Client(c); client.Get("user")
+//	bp.token / del bp.token           bp.Token(c) / bp.DeleteToken(c), bp.Logout(c)
+//	oauth_before_login                Hooks.BeforeLogin
+//	oauth_authorized (return False)   Hooks.Authorized (return ErrSkipStore)
+//	oauth_error                       Hooks.Error (with a typed *Error)
+//	SessionStorage / MemoryStorage    backends/session, backends/memory
+//	SQLAlchemyStorage                 backends/gormstore
+//
+// # Security
+//
+// The state parameter is 128 bits from crypto/rand, kept in the user's
+// session, compared in constant time and consumed by the first callback that
+// presents it, whatever the outcome. Each login has its own entry, so two
+// tabs logging in at once both succeed. PKCE (S256) is on unless the provider
+// rejects it. The post-login "next" parameter accepts only same-site relative
+// paths. Nothing in this package logs or renders a client secret, token,
+// authorization code, state or PKCE verifier; the optional [Config.Logger]
+// receives the provider name, the step and the error kind only. Applications
+// should keep the callback's query string out of their access logs (gin's
+// LoggerConfig.SkipQueryString), since it carries the code and state.
+package ginoauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+)
+
+// Token is a token as the provider issued it. All fields are exported so it
+// survives JSON and a database row unchanged; Extra keeps every other field
+// of the token response (Slack's team, a granted "scope" string as sent,
+// Strava's athlete, ...), which x/oauth2's own Token drops when marshalled.
+//
+// A Token handed to hooks or returned by storages must be treated as
+// read-only; use [Token.Clone] to change a copy.
+type Token struct {
+	AccessToken  string         `json:"access_token"`
+	TokenType    string         `json:"token_type,omitempty"`
+	RefreshToken string         `json:"refresh_token,omitempty"`
+	Expiry       time.Time      `json:"expiry,omitzero"`
+	Scopes       []string       `json:"scopes,omitempty"`   // what the provider granted, when it said
+	IDToken      string         `json:"id_token,omitempty"` // OpenID Connect
+	Secret       string         `json:"secret,omitempty"`   // OAuth 1.0a token secret
+	Extra        map[string]any `json:"extra,omitempty"`
+}
+
+// expiryDelta is how early a token counts as expired, so that a request
+// started just before expiry does not reach the provider with a dead token.
+// It matches x/oauth2's default.
+const expiryDelta = 10 * time.Second
+
+// Valid reports whether t has an access token that is not expired (or has no
+// expiry). An OAuth 1 token is valid when it has both token and secret.
+func (t *Token) Valid() bool {
+	return t.validAt(time.Now())
+}
+
+func (t *Token) validAt(now time.Time) bool {
+	if t == nil || t.AccessToken == "" {
+		return false
+	}
+	return t.Expiry.IsZero() || now.Add(expiryDelta).Before(t.Expiry)
+}
+
+// Clone returns a deep copy of t (Extra is copied one level deep).
+func (t *Token) Clone() *Token {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.Scopes = slices.Clone(t.Scopes)
+	c.Extra = maps.Clone(t.Extra)
+	return &c
+}
+
+// OAuth2 returns t as a golang.org/x/oauth2 token (Extra and IDToken are
+// available through its Extra method).
+func (t *Token) OAuth2() *oauth2.Token {
+	if t == nil {
+		return nil
+	}
+	ot := &oauth2.Token{
+		AccessToken:  t.AccessToken,
+		TokenType:    t.TokenType,
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry,
+	}
+	if len(t.Extra) > 0 || t.IDToken != "" {
+		raw := make(map[string]any, len(t.Extra)+1)
+		maps.Copy(raw, t.Extra)
+		if t.IDToken != "" {
+			raw["id_token"] = t.IDToken
+		}
+		ot = ot.WithExtra(raw)
+	}
+	return ot
+}
+
+// String never shows the secrets: it prints the token type, expiry and
+// granted scopes only, so a Token in a log line or error is harmless.
+func (t *Token) String() string {
+	if t == nil {
+		return "<nil token>"
+	}
+	var b strings.Builder
+	b.WriteString("ginoauth.Token{type=")
+	b.WriteString(t.TokenType)
+	if !t.Expiry.IsZero() {
+		b.WriteString(" expiry=")
+		b.WriteString(t.Expiry.UTC().Format(time.RFC3339))
+	}
+	if t.RefreshToken != "" {
+		b.WriteString(" refreshable")
+	}
+	if len(t.Scopes) > 0 {
+		b.WriteString(" scopes=")
+		b.WriteString(strings.Join(t.Scopes, ","))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String, so that %#v does not print the secrets either.
+func (t *Token) GoString() string { return t.String() }
+
+// MarshalToken encodes t for a storage. It is the encoding every backend in
+// this module uses; custom storages may use it too.
+func MarshalToken(t *Token) ([]byte, error) { return json.Marshal(t) }
+
+// UnmarshalToken decodes what [MarshalToken] produced. It rejects a token
+// without an access token, so a corrupt row is never mistaken for a login.
+func UnmarshalToken(data []byte) (*Token, error) {
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("ginoauth: decode stored token: %w", errors.Unwrap(err))
+	}
+	if t.AccessToken == "" {
+		return nil, errors.New("ginoauth: decode stored token: no access token")
+	}
+	return &t, nil
+}
+
+// Storage keeps tokens. It is request-scoped, like Flask-Dance's storages:
+// the *gin.Context tells a session storage whose session to use and a
+// database storage which local user is logged in.
+//
+// Implementations must be safe for concurrent use by multiple goroutines; the
+// blueprint never modifies a token it passes to SetToken or receives from
+// Token. The conformance suite in backends/storagetest checks these rules.
+type Storage interface {
+	// Token returns the stored token for provider, or ErrNoToken.
+	Token(c *gin.Context, provider string) (*Token, error)
+	// SetToken stores t for provider, replacing any previous token.
+	SetToken(c *gin.Context, provider string, t *Token) error
+	// DeleteToken removes the token for provider. Deleting a token that is
+	// not there is not an error.
+	DeleteToken(c *gin.Context, provider string) error
+}
+
+// TokenSwapper is an optional [Storage] capability for stores shared by
+// several app instances. When a refreshed token is saved, SwapToken replaces
+// old with new only if the stored token is still old. If another instance
+// saved a token in the meantime, SwapToken keeps that token and returns it;
+// otherwise it returns new. Either way, the caller uses what it returns.
+type TokenSwapper interface {
+	SwapToken(c *gin.Context, provider string, old, new *Token) (*Token, error)
+}
+
+// TokenRef is one stored token reachable without an HTTP request, for
+// background jobs acting for a user. The GORM backend returns one for a
+// (provider, user ID) pair; [Blueprint.ClientFor] turns it into an
+// *http.Client that refreshes and saves like [Blueprint.Client].
+type TokenRef interface {
+	// Load returns the stored token, or ErrNoToken.
+	Load(ctx context.Context) (*Token, error)
+	// Swap stores new in place of old, as [TokenSwapper.SwapToken] does,
+	// and returns the token to use.
+	Swap(ctx context.Context, old, new *Token) (*Token, error)
+}
+
+// Profile is a provider user's profile, normalized across providers.
+type Profile struct {
+	ID            string          `json:"id"` // the provider's stable user ID
+	Email         string          `json:"email,omitempty"`
+	EmailVerified bool            `json:"email_verified,omitempty"` // only true when the provider says so
+	Name          string          `json:"name,omitempty"`
+	Username      string          `json:"username,omitempty"`
+	AvatarURL     string          `json:"avatar_url,omitempty"`
+	Raw           json.RawMessage `json:"raw,omitempty"` // the provider's own JSON
+}
+
+// ProfileFunc fetches the user's profile with client, an *http.Client that
+// carries t and resolves URLs against the provider's API base URL.
+type ProfileFunc func(ctx context.Context, client *http.Client, t *Token) (*Profile, error)
+
+// IDTokenVerifier checks an OpenID Connect ID token after the code exchange.
+// nonce is the value this login sent; the verifier must compare it with the
+// token's nonce claim. It returns the verified claims, which become the
+// token's "id_token_claims" extra field.
+type IDTokenVerifier func(ctx context.Context, rawIDToken, nonce string) (claims map[string]any, err error)
+
+// Provider describes an OAuth 2 authorization server. It is plain data: the
+// packages in providers/ return ready-made values, and any other provider is
+// one literal away.
+type Provider struct {
+	// Name is the default blueprint name: the route segment, the session
+	// key prefix and the storage key, e.g. "github". Required.
+	Name string
+	// Endpoint holds the authorization and token URLs and the client
+	// authentication style. Required (AuthURL and TokenURL).
+	Endpoint oauth2.Endpoint
+	// RevocationURL is the RFC 7009 token revocation endpoint used by
+	// [Blueprint.Logout]. Optional.
+	RevocationURL string
+	// APIBaseURL is the base that relative URLs given to [Blueprint.Client]
+	// are resolved against (RFC 3986; a missing trailing slash is added so
+	// no path segment is dropped). Optional.
+	APIBaseURL string
+	// Scopes are the default scopes. Optional.
+	Scopes []string
+	// ScopeSeparator joins scopes in the authorization URL. Optional.
+	// Default " ".
+	ScopeSeparator string
+	// AuthParams are extra authorization-URL parameters. Optional.
+	AuthParams map[string]string
+	// TokenParams are extra parameters for the code exchange. Optional.
+	TokenParams map[string]string
+	// DisablePKCE turns PKCE off for providers that reject it. Optional.
+	DisablePKCE bool
+	// Header is added to every API request made with [Blueprint.Client]
+	// (Heroku's versioned Accept, Twitch's Client-Id, ...). Optional.
+	Header http.Header
+	// AuthorizeRequest sets the token on an API request. Optional. The
+	// default sets "Authorization: Bearer <access token>"; providers with
+	// other schemes (Zoho) or extra token parameters (Slack) replace it.
+	AuthorizeRequest func(req *http.Request, t *Token) error
+	// Profile fetches the normalized user profile. Optional.
+	Profile ProfileFunc
+	// Issuer is the authorization server's issuer identifier. When set, a
+	// callback carrying an "iss" parameter (RFC 9207) must match it, which
+	// defeats mix-up attacks. Optional.
+	Issuer string
+	// RequireIssuerParam makes a callback without "iss" fail, for servers
+	// that advertise authorization_response_iss_parameter_supported.
+	RequireIssuerParam bool
+	// OpenID makes the login send a nonce, and VerifyIDToken checks the ID
+	// token the exchange returns. Optional.
+	OpenID        bool
+	VerifyIDToken IDTokenVerifier
+	// FormPostCallback accepts the callback as a cross-site POST
+	// (response_mode=form_post, as Apple sends it) without loosening the
+	// session cookie's SameSite setting.
+	FormPostCallback bool
+	// RefreshDisabled marks providers whose tokens cannot be refreshed.
+	RefreshDisabled bool
+}
+
+// Sentinel errors. Compare with errors.Is.
+var (
+	// ErrNoToken is returned by storages and Blueprint.Token when no token
+	// is stored.
+	ErrNoToken = errors.New("ginoauth: no token")
+	// ErrSkipStore, returned by Hooks.Authorized, keeps the token out of
+	// storage; the user is still redirected as usual. It is Flask-Dance's
+	// "return False" from an oauth_authorized receiver.
+	ErrSkipStore = errors.New("ginoauth: skip storing the token")
+	// ErrReauthRequired means the stored token is expired and cannot be
+	// refreshed (no refresh token, or the provider rejected it with
+	// invalid_grant): the user must log in again.
+	ErrReauthRequired = errors.New("ginoauth: authorization expired, log in again")
+	// ErrNoSession means the gin-contrib/sessions middleware is not
+	// installed in front of a route that needs it.
+	ErrNoSession = errors.New("ginoauth: no session: install the gin-contrib/sessions middleware (sessions.Sessions) before this route")
+)
+
+// ErrorKind is the machine-readable class of an [Error].
+type ErrorKind string
+
+// Error kinds. Each has a default HTTP status (see [Error.Status]).
+const (
+	KindProviderDenied   ErrorKind = "provider_denied"      // the provider redirected back with ?error= (400)
+	KindStateMissing     ErrorKind = "state_missing"        // no login in progress: expired, replayed or never started (400)
+	KindStateMismatch    ErrorKind = "state_mismatch"       // the callback's state is not one this session issued (400)
+	KindCodeMissing      ErrorKind = "code_missing"         // neither code nor error in the callback (400)
+	KindIssuerMismatch   ErrorKind = "issuer_mismatch"      // RFC 9207 iss parameter missing or wrong (400)
+	KindExchangeFailed   ErrorKind = "exchange_failed"      // the token endpoint failed or refused the code (502)
+	KindIDTokenInvalid   ErrorKind = "id_token_invalid"     // the OpenID Connect ID token did not verify (502)
+	KindStorageFailed    ErrorKind = "storage_failed"       // the storage could not save the token (500)
+	KindSessionFailed    ErrorKind = "session_failed"       // the session could not be read or saved (500)
+	KindHookFailed       ErrorKind = "hook_failed"          // a hook returned an error (500)
+	KindReauthRequired   ErrorKind = "reauth_required"      // refresh impossible; log in again (401)
+	KindRefreshFailed    ErrorKind = "refresh_failed"       // the provider failed during a refresh (502)
+	KindRequestTokenFail ErrorKind = "request_token_failed" // OAuth 1: the request-token step failed (502)
+	KindConfig           ErrorKind = "config"               // a configuration mistake, e.g. no session middleware (500)
+)
+
+// Error is what the error hook receives and what Client and Token return for
+// protocol failures. It never contains a token, code, state or verifier.
+type Error struct {
+	Kind     ErrorKind
+	Provider string // the blueprint name
+	// Code, Description and URI are the provider's RFC 6749 error fields
+	// (from the callback's ?error= or the token endpoint's JSON), if any.
+	Code        string
+	Description string
+	URI         string
+	// Err is the underlying cause, for errors.Is / errors.As (for example
+	// *oauth2.RetrieveError after a failed exchange).
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("ginoauth: ")
+	if e.Provider != "" {
+		b.WriteString(e.Provider)
+		b.WriteString(": ")
+	}
+	b.WriteString(string(e.Kind))
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+		if e.Description != "" {
+			b.WriteString(" (")
+			b.WriteString(e.Description)
+			b.WriteString(")")
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrReauthRequired) true for KindReauthRequired.
+func (e *Error) Is(target error) bool {
+	return target == ErrReauthRequired && e.Kind == KindReauthRequired ||
+		target == ErrNoSession && e.Kind == KindConfig && errors.Is(e.Err, ErrNoSession)
+}
+
+// Status is the HTTP status the default error response uses: 4xx for what
+// the browser sent, 502 for the provider, 500 for storage and configuration.
+func (e *Error) Status() int {
+	switch e.Kind {
+	case KindProviderDenied, KindStateMissing, KindStateMismatch, KindCodeMissing, KindIssuerMismatch:
+		return http.StatusBadRequest
+	case KindReauthRequired:
+		return http.StatusUnauthorized
+	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail:
+		return http.StatusBadGateway
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Message is a short sentence for the user, safe to show in a page.
+func (e *Error) Message() string {
+	switch e.Kind {
+	case KindProviderDenied:
+		if e.Code == "access_denied" {
+			return "You declined the authorization request."
+		}
+		return "The provider did not authorize the login."
+	case KindStateMissing:
+		return "This login link has expired or was already used. Please log in again."
+	case KindStateMismatch, KindIssuerMismatch:
+		return "The login could not be verified. Please log in again."
+	case KindCodeMissing:
+		return "The provider's answer was incomplete. Please log in again."
+	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail:
+		return "The provider could not complete the login. Please try again later."
+	case KindReauthRequired:
+		return "Your authorization has expired. Please log in again."
+	default:
+		return "The login could not be completed because of a server problem."
+	}
+}
+
+// AsError returns err's *Error, if it has one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

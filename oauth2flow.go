@@ -1,0 +1,480 @@
+package ginoauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+)
+
+// oauth2Flow is the OAuth 2 authorization code flow with PKCE.
+type oauth2Flow struct{}
+
+// StartLogin begins a login for c's session and returns the provider's
+// authorization URL instead of redirecting to it, for single-page apps that
+// navigate themselves. next is where the browser goes after the login (only
+// same-site relative paths are kept). The BeforeLogin hook does not run.
+func (b *Blueprint) StartLogin(c *gin.Context, next string) (string, error) {
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		return "", &Error{Kind: KindConfig, Provider: b.name, Err: err}
+	}
+	if _, ok := b.flow.(oauth2Flow); !ok {
+		return "", fmt.Errorf("ginoauth: %s: StartLogin is for OAuth 2 blueprints", b.name)
+	}
+	authURL, err := b.beginOAuth2(c, s, next)
+	if err != nil {
+		return "", err
+	}
+	return authURL, nil
+}
+
+func (b *Blueprint) beginOAuth2(c *gin.Context, s sessions.Session, next string) (string, error) {
+	now := b.cfg.now()
+	p := pendingLogin{State: rand.Text(), Created: now.Unix()}
+	if next != "" && !b.cfg.DisableNext && SafeNext(next) {
+		p.Next = next
+	}
+	opts := make([]oauth2.AuthCodeOption, 0, len(b.cfg.AuthParams)+3)
+	if !b.cfg.DisablePKCE && !b.provider.DisablePKCE {
+		p.Verifier = oauth2.GenerateVerifier()
+		opts = append(opts, oauth2.S256ChallengeOption(p.Verifier))
+	}
+	if b.provider.OpenID {
+		p.Nonce = rand.Text()
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", p.Nonce))
+	}
+	for k, v := range b.cfg.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	cfg := b.oauthFor(c)
+	authURL := cfg.AuthCodeURL(p.State, opts...)
+	if sep := b.provider.ScopeSeparator; sep != "" && sep != " " && len(cfg.Scopes) > 1 {
+		authURL = rewriteScope(authURL, strings.Join(cfg.Scopes, sep))
+	}
+	if err := b.addPendingLogin(s, p, now); err != nil {
+		return "", &Error{Kind: KindSessionFailed, Provider: b.name, Err: err}
+	}
+	return authURL, nil
+}
+
+func rewriteScope(authURL, scope string) string {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return authURL
+	}
+	q := u.Query()
+	q.Set("scope", scope)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// oauthFor is the oauth2.Config for this request (its callback URL).
+func (b *Blueprint) oauthFor(c *gin.Context) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     b.oauth.ClientID,
+		ClientSecret: b.oauth.ClientSecret,
+		Endpoint:     b.oauth.Endpoint,
+		Scopes:       b.oauth.Scopes,
+		RedirectURL:  b.callbackURL(c),
+	}
+}
+
+func (oauth2Flow) login(c *gin.Context, b *Blueprint) {
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindConfig, Err: err})
+		return
+	}
+	next := c.Query("next")
+	if next == "" && c.Request.Method == http.MethodPost {
+		next = c.PostForm("next")
+	}
+	authURL, err := b.beginOAuth2(c, s, next)
+	if err != nil {
+		ge, _ := AsError(err)
+		b.fail(c, ge)
+		return
+	}
+	if b.runBeforeLogin(c, authURL) {
+		return
+	}
+	b.logDebug("ginoauth: login: redirecting to provider")
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, authURL)
+}
+
+// callbackParams reads the callback's parameters from the query, or from
+// the form for a form_post callback.
+func callbackParams(c *gin.Context) url.Values {
+	q := c.Request.URL.Query()
+	if c.Request.Method == http.MethodPost {
+		if err := c.Request.ParseForm(); err == nil {
+			for k, v := range c.Request.PostForm {
+				q[k] = v
+			}
+		}
+	}
+	return q
+}
+
+func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
+	q := callbackParams(c)
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindConfig, Err: err})
+		return
+	}
+	now := b.cfg.now()
+	if c.Request.Method == http.MethodPost && len(b.pendingLogins(s, now)) == 0 {
+		// A cross-site form_post callback carries no SameSite=Lax session
+		// cookie. Turn it into a top-level GET to the same route, which
+		// does, rather than loosening the cookie.
+		c.Header("Cache-Control", "no-store")
+		c.Header("Referrer-Policy", "no-referrer")
+		c.Redirect(http.StatusSeeOther, b.mountedAuthorized+"?"+q.Encode())
+		return
+	}
+	// The state is consumed first, whatever happens next.
+	p, found, anyPending, err := b.takePendingLogin(s, q.Get("state"), false, now)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		return
+	}
+	if errCode := q.Get("error"); errCode != "" {
+		b.fail(c, &Error{Kind: KindProviderDenied, Code: clip(errCode, 64),
+			Description: clip(q.Get("error_description"), 256), URI: clip(q.Get("error_uri"), 256)})
+		return
+	}
+	if !found {
+		kind := KindStateMissing
+		if anyPending && q.Get("state") != "" {
+			kind = KindStateMismatch
+		}
+		b.fail(c, &Error{Kind: kind})
+		return
+	}
+	if iss := q.Get("iss"); b.provider.Issuer != "" && (iss != "" || b.provider.RequireIssuerParam) && iss != b.provider.Issuer {
+		b.fail(c, &Error{Kind: KindIssuerMismatch})
+		return
+	}
+	code := q.Get("code")
+	if code == "" {
+		b.fail(c, &Error{Kind: KindCodeMissing})
+		return
+	}
+	t, gerr := b.exchange(c, code, p)
+	if gerr != nil {
+		b.fail(c, gerr)
+		return
+	}
+	b.finishLogin(c, t, p.Next)
+}
+
+// finishLogin runs the Authorized hook, stores the token and redirects. It
+// is shared by the OAuth 2 and OAuth 1 flows.
+func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
+	c.Set(pendingTokenKey{b}, t)
+	outcome := b.runAuthorized(c, t)
+	c.Set(pendingTokenKey{b}, nil)
+	switch outcome {
+	case hookDone:
+		return
+	case storeToken:
+		if err := b.storage.SetToken(c, b.name, t); err != nil {
+			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
+			return
+		}
+	}
+	b.logDebug("ginoauth: login complete")
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, b.afterLoginURL(next))
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// exchange trades the code for a token, keeping every field of the response.
+func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Token, *Error) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), b.cfg.Timeout)
+	defer cancel()
+	cfg := b.oauthFor(c)
+	if err := b.freshSecret(ctx, cfg); err != nil {
+		return nil, &Error{Kind: KindConfig, Err: err}
+	}
+	opts := make([]oauth2.AuthCodeOption, 0, len(b.cfg.TokenParams)+1)
+	if p.Verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(p.Verifier))
+	}
+	for k, v := range b.cfg.TokenParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	capture := &captureTransport{base: b.baseTransport()}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
+	ot, err := cfg.Exchange(ctx, code, opts...)
+	if err != nil {
+		return nil, tokenEndpointError(KindExchangeFailed, err)
+	}
+	t := tokenFromResponse(ot, capture.body)
+	if b.provider.VerifyIDToken != nil {
+		if t.IDToken == "" && b.provider.OpenID {
+			return nil, &Error{Kind: KindIDTokenInvalid, Err: errors.New("token response has no id_token")}
+		}
+		if t.IDToken != "" {
+			claims, err := b.provider.VerifyIDToken(ctx, t.IDToken, p.Nonce)
+			if err != nil {
+				return nil, &Error{Kind: KindIDTokenInvalid, Err: err}
+			}
+			if claims != nil {
+				if t.Extra == nil {
+					t.Extra = map[string]any{}
+				}
+				t.Extra["id_token_claims"] = claims
+			}
+		}
+	}
+	return t, nil
+}
+
+func (b *Blueprint) freshSecret(ctx context.Context, cfg *oauth2.Config) error {
+	if b.cfg.ClientSecretFunc == nil {
+		return nil
+	}
+	secret, err := b.cfg.ClientSecretFunc(ctx)
+	if err != nil {
+		return fmt.Errorf("ClientSecretFunc: %w", err)
+	}
+	cfg.ClientSecret = secret
+	return nil
+}
+
+func (b *Blueprint) baseTransport() http.RoundTripper {
+	if t := b.cfg.HTTPClient.Transport; t != nil {
+		return t
+	}
+	return http.DefaultTransport
+}
+
+// tokenEndpointError turns an x/oauth2 error into an *Error with the
+// provider's RFC 6749 fields; the raw body is kept only inside Err.
+func tokenEndpointError(kind ErrorKind, err error) *Error {
+	ge := &Error{Kind: kind, Err: err}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		ge.Code = clip(re.ErrorCode, 64)
+		ge.Description = clip(re.ErrorDescription, 256)
+		ge.URI = clip(re.ErrorURI, 256)
+		// RetrieveError's message includes the response body, which can echo
+		// what was sent; keep only the status and the RFC fields.
+		ge.Err = &providerError{status: re.Response.StatusCode, code: ge.Code, cause: re}
+	}
+	return ge
+}
+
+// providerError describes a token endpoint failure without its body.
+type providerError struct {
+	status int
+	code   string
+	cause  *oauth2.RetrieveError
+}
+
+func (e *providerError) Error() string {
+	if e.code != "" {
+		return fmt.Sprintf("token endpoint answered %d %s", e.status, e.code)
+	}
+	return fmt.Sprintf("token endpoint answered %d", e.status)
+}
+
+func (e *providerError) Unwrap() error { return e.cause }
+
+// captureTransport keeps the body of the token endpoint's response, so no
+// field of it is lost (x/oauth2 exposes only the ones it knows).
+type captureTransport struct {
+	base http.RoundTripper
+	body []byte
+}
+
+const maxTokenResponse = 1 << 20
+
+func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	t.body = body
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// standard token response fields, which have their own Token fields.
+var standardFields = map[string]bool{
+	"access_token": true, "token_type": true, "refresh_token": true,
+	"expires_in": true, "id_token": true, "scope": true,
+}
+
+// tokenFromResponse builds a Token from x/oauth2's token and the raw
+// response body (JSON or form-encoded).
+func tokenFromResponse(ot *oauth2.Token, body []byte) *Token {
+	t := &Token{
+		AccessToken:  ot.AccessToken,
+		TokenType:    ot.Type(),
+		RefreshToken: ot.RefreshToken,
+		Expiry:       ot.Expiry,
+	}
+	if ot.TokenType == "" {
+		t.TokenType = ""
+	}
+	fields := parseTokenBody(body)
+	for k, v := range fields {
+		switch k {
+		case "id_token":
+			t.IDToken, _ = v.(string)
+		case "scope":
+			t.Scopes = splitScopes(v)
+		default:
+			if !standardFields[k] {
+				if t.Extra == nil {
+					t.Extra = make(map[string]any, len(fields))
+				}
+				t.Extra[k] = v
+			}
+		}
+	}
+	return t
+}
+
+func parseTokenBody(body []byte) map[string]any {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil
+	}
+	if body[0] == '{' {
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(body))
+		d.UseNumber()
+		if d.Decode(&m) == nil {
+			for k, v := range m {
+				if n, ok := v.(json.Number); ok {
+					if i, err := n.Int64(); err == nil {
+						m[k] = i
+					} else if f, err := n.Float64(); err == nil {
+						m[k] = f
+					}
+				}
+			}
+			return m
+		}
+		return nil
+	}
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil
+	}
+	m := make(map[string]any, len(vals))
+	for k, v := range vals {
+		if len(v) > 0 {
+			m[k] = v[0]
+		}
+	}
+	return m
+}
+
+func splitScopes(v any) []string {
+	switch s := v.(type) {
+	case string:
+		f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
+		if len(f) == 0 {
+			return nil
+		}
+		return f
+	case []any:
+		out := make([]string, 0, len(s))
+		for _, x := range s {
+			if str, ok := x.(string); ok {
+				out = append(out, str)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
+	endpoint := b.provider.RevocationURL
+	if endpoint == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	form := url.Values{}
+	if t.RefreshToken != "" {
+		form.Set("token", t.RefreshToken)
+		form.Set("token_type_hint", "refresh_token")
+	} else {
+		form.Set("token", t.AccessToken)
+		form.Set("token_type_hint", "access_token")
+	}
+	secret := b.oauth.ClientSecret
+	if b.cfg.ClientSecretFunc != nil {
+		s, err := b.cfg.ClientSecretFunc(ctx)
+		if err != nil {
+			return fmt.Errorf("ginoauth: %s: revoke: ClientSecretFunc: %w", b.name, err)
+		}
+		secret = s
+	}
+	inParams := b.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInParams
+	if inParams || secret == "" {
+		form.Set("client_id", b.oauth.ClientID)
+		if secret != "" {
+			form.Set("client_secret", secret)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if !inParams && secret != "" {
+		req.SetBasicAuth(url.QueryEscape(b.oauth.ClientID), url.QueryEscape(secret))
+	}
+	resp, err := b.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, redactURLError(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// RFC 7009 section 2.2: 200 means revoked, or the token was already invalid.
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("ginoauth: %s: revoke: provider answered %s", b.name, strconv.Itoa(resp.StatusCode))
+	}
+	return nil
+}
+
+// redactURLError drops the URL from a *url.Error, which may carry a query.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}

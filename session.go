@@ -1,0 +1,199 @@
+package ginoauth
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+)
+
+// session returns the request's gin-contrib/sessions session without
+// panicking when the middleware is missing (sessions.Default would).
+func session(c *gin.Context, name string) (sessions.Session, error) {
+	v, ok := c.Get(sessions.DefaultKey)
+	if !ok || v == nil {
+		return nil, ErrNoSession
+	}
+	switch s := v.(type) {
+	case sessions.Session:
+		if name == "" {
+			return s, nil
+		}
+		return nil, fmt.Errorf("ginoauth: SessionName %q is set but the app uses sessions.Sessions, not SessionsMany", name)
+	case map[string]sessions.Session:
+		if name == "" {
+			if len(s) == 1 {
+				for _, one := range s {
+					return one, nil
+				}
+			}
+			return nil, errors.New("ginoauth: the app uses sessions.SessionsMany: set Config.SessionName")
+		}
+		if one, ok := s[name]; ok && one != nil {
+			return one, nil
+		}
+		return nil, fmt.Errorf("ginoauth: no session named %q: check Config.SessionName", name)
+	default:
+		return nil, ErrNoSession
+	}
+}
+
+// pendingLogin is one login in progress, kept in the session between the
+// login route and the callback. It holds secrets (the PKCE verifier) and is
+// never logged.
+type pendingLogin struct {
+	State    string `json:"s"`
+	Verifier string `json:"v,omitempty"`
+	Nonce    string `json:"n,omitempty"`
+	Next     string `json:"r,omitempty"`
+	Created  int64  `json:"t"`
+	// OAuth 1: the request token and its secret.
+	ReqToken  string `json:"rt,omitempty"`
+	ReqSecret string `json:"rs,omitempty"`
+}
+
+func (b *Blueprint) loginsKey() string { return b.name + "_oauth_logins" }
+
+// pendingLogins reads the session's logins in progress for b, dropping
+// expired ones. A corrupt value reads as none.
+func (b *Blueprint) pendingLogins(s sessions.Session, now time.Time) []pendingLogin {
+	raw, _ := s.Get(b.loginsKey()).(string)
+	if raw == "" {
+		return nil
+	}
+	var all []pendingLogin
+	if json.Unmarshal([]byte(raw), &all) != nil {
+		return nil
+	}
+	live := all[:0]
+	oldest := now.Add(-b.cfg.LoginTimeout).Unix()
+	for _, p := range all {
+		if p.Created >= oldest && p.State != "" {
+			live = append(live, p)
+		}
+	}
+	return live
+}
+
+func (b *Blueprint) savePendingLogins(s sessions.Session, all []pendingLogin) error {
+	if len(all) == 0 {
+		s.Delete(b.loginsKey())
+	} else {
+		raw, err := json.Marshal(all)
+		if err != nil {
+			return err
+		}
+		s.Set(b.loginsKey(), string(raw))
+	}
+	return s.Save()
+}
+
+// addPendingLogin records p, keeping at most MaxPendingLogins entries.
+func (b *Blueprint) addPendingLogin(s sessions.Session, p pendingLogin, now time.Time) error {
+	all := b.pendingLogins(s, now)
+	if n := b.cfg.MaxPendingLogins; len(all) >= n {
+		all = all[len(all)-n+1:]
+	}
+	return b.savePendingLogins(s, append(all, p))
+}
+
+// takePendingLogin removes the login whose state (or OAuth 1 request token)
+// matches key and returns it; matching is in constant time. found is false
+// when no login matches. The session is saved either way, so a state is
+// consumed by the first callback that presents it.
+func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool, now time.Time) (p pendingLogin, found, anyPending bool, err error) {
+	all := b.pendingLogins(s, now)
+	anyPending = len(all) > 0
+	idx := -1
+	for i := range all {
+		candidate := all[i].State
+		if oauth1 {
+			candidate = all[i].ReqToken
+		}
+		if key != "" && subtle.ConstantTimeCompare([]byte(candidate), []byte(key)) == 1 {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return pendingLogin{}, false, anyPending, nil
+	}
+	p = all[idx]
+	all = append(all[:idx], all[idx+1:]...)
+	return p, true, anyPending, b.savePendingLogins(s, all)
+}
+
+// SessionStorage keeps tokens in the user's gin-contrib/sessions session,
+// under "{provider}_oauth_token" (Flask-Dance's key). It is the default
+// storage: good for prototypes and apps without user accounts.
+//
+// With a cookie session store the token travels in the cookie: give the
+// store an encryption key (cookie.NewStore(authKey, encryptionKey)) so the
+// browser cannot read it, and mind the 4 KB cookie limit. A server-side
+// store (Redis, PostgreSQL) keeps only a session ID in the cookie.
+type SessionStorage struct {
+	// SessionName selects the session under sessions.SessionsMany.
+	// Optional.
+	SessionName string
+}
+
+// NewSessionStorage returns the default session storage.
+func NewSessionStorage() *SessionStorage { return &SessionStorage{} }
+
+func sessionTokenKey(provider string) string { return provider + "_oauth_token" }
+
+// Token implements [Storage].
+func (st *SessionStorage) Token(c *gin.Context, provider string) (*Token, error) {
+	s, err := session(c, st.SessionName)
+	if err != nil {
+		return nil, err
+	}
+	raw, _ := s.Get(sessionTokenKey(provider)).(string)
+	if raw == "" {
+		return nil, ErrNoToken
+	}
+	t, err := UnmarshalToken([]byte(raw))
+	if err != nil {
+		// A corrupt entry cannot be used; treat it as no token so the user
+		// can log in again and overwrite it.
+		return nil, ErrNoToken
+	}
+	return t, nil
+}
+
+// SetToken implements [Storage]. It saves the session at once, so the
+// response carries it.
+func (st *SessionStorage) SetToken(c *gin.Context, provider string, t *Token) error {
+	s, err := session(c, st.SessionName)
+	if err != nil {
+		return err
+	}
+	raw, err := MarshalToken(t)
+	if err != nil {
+		return err
+	}
+	s.Set(sessionTokenKey(provider), string(raw))
+	if err := s.Save(); err != nil {
+		return fmt.Errorf("ginoauth: save session: %w", err)
+	}
+	return nil
+}
+
+// DeleteToken implements [Storage]. Deleting an absent token is fine.
+func (st *SessionStorage) DeleteToken(c *gin.Context, provider string) error {
+	s, err := session(c, st.SessionName)
+	if err != nil {
+		return err
+	}
+	if s.Get(sessionTokenKey(provider)) == nil {
+		return nil
+	}
+	s.Delete(sessionTokenKey(provider))
+	if err := s.Save(); err != nil {
+		return fmt.Errorf("ginoauth: save session: %w", err)
+	}
+	return nil
+}
