@@ -1,0 +1,272 @@
+package ginoauth
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+)
+
+func testProvider() Provider {
+	return Provider{
+		Name:       "test",
+		Endpoint:   oauth2.Endpoint{AuthURL: "https://provider.example/authorize", TokenURL: "https://provider.example/token"},
+		APIBaseURL: "https://api.provider.example/v3",
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		next string
+		want bool
+	}{
+		{"/", true},
+		{"/dashboard", true},
+		{"/repos?sort=new#top", true},
+		{"/a%20b", true},
+		{"/%E2%9C%93", true},
+		{"", false},
+		{"dashboard", false},
+		{"//evil.com", false},
+		{"///evil.com", false},
+		{"/\\evil.com", false},
+		{"\\\\evil.com", false},
+		{"https://evil.com", false},
+		{"http://evil.com/", false},
+		{"javascript:alert(1)", false},
+		{"/%2fevil.com", false},
+		{"/%2Fevil.com", false},
+		{"/%5cevil.com", false},
+		{"/%5Cevil.com", false},
+		{"/%252fevil.com", false},
+		{"/%25252fevil.com", false},
+		{"%2f%2fevil.com", false},
+		{"/\tevil", false},
+		{"/\r\nLocation: https://evil.com", false},
+		{"/%0d%0aSet-Cookie:x=y", false},
+		{"/ok/%2F/still-path", true},
+		{"/%", false},
+		{"/" + strings.Repeat("a", 3000), false},
+	}
+	for _, tt := range tests {
+		if got := SafeNext(tt.next); got != tt.want {
+			t.Errorf("SafeNext(%q) = %v, want %v", tt.next, got, tt.want)
+		}
+	}
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		p       Provider
+		cfg     Config
+		wantErr string
+	}{
+		{"ok", testProvider(), Config{ClientID: "id"}, ""},
+		{"no client id", testProvider(), Config{}, "ClientID is required"},
+		{"no endpoint", Provider{Name: "x"}, Config{ClientID: "id"}, "AuthURL and TokenURL"},
+		{"no name", Provider{Endpoint: testProvider().Endpoint}, Config{ClientID: "id"}, "Name"},
+		{"bad name", testProvider(), Config{ClientID: "id", Name: "a/b"}, "single path segment"},
+		{"relative redirect", testProvider(), Config{ClientID: "id", RedirectURL: "/cb"}, "absolute URL"},
+		{"bad proxy", testProvider(), Config{ClientID: "id", TrustedProxies: []string{"nope"}}, "TrustedProxies"},
+		{"bad login path", testProvider(), Config{ClientID: "id", LoginPath: "x"}, "must start with /"},
+		{"same paths", testProvider(), Config{ClientID: "id", LoginPath: "/a", AuthorizedPath: "/a"}, "must differ"},
+		{"bad api base", Provider{Name: "x", Endpoint: testProvider().Endpoint, APIBaseURL: "api"}, Config{ClientID: "id"}, "APIBaseURL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.p, tt.cfg)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("got error %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNewCopiesConfig(t *testing.T) {
+	t.Parallel()
+	scopes := []string{"a", "b"}
+	params := map[string]string{"prompt": "consent"}
+	bp, err := New(testProvider(), Config{ClientID: "id", Scopes: scopes, AuthParams: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopes[0] = "changed"
+	params["prompt"] = "changed"
+	if bp.oauth.Scopes[0] != "a" || bp.cfg.AuthParams["prompt"] != "consent" {
+		t.Fatalf("blueprint follows the caller's later changes: scopes %v, params %v", bp.oauth.Scopes, bp.cfg.AuthParams)
+	}
+}
+
+func TestResolveKeepsBasePath(t *testing.T) {
+	t.Parallel()
+	bp := Must(New(testProvider(), Config{ClientID: "id"}))
+	tests := []struct{ ref, want string }{
+		{"user", "https://api.provider.example/v3/user"},
+		{"/user", "https://api.provider.example/v3/user"},
+		{"user/repos?page=2", "https://api.provider.example/v3/user/repos?page=2"},
+		{"https://other.example/x", "https://other.example/x"},
+	}
+	for _, tt := range tests {
+		u, _ := url.Parse(tt.ref)
+		got, err := bp.resolve(u)
+		if err != nil || got.String() != tt.want {
+			t.Errorf("resolve(%q) = %v, %v; want %s", tt.ref, got, err, tt.want)
+		}
+	}
+	noBase := Must(New(Provider{Name: "n", Endpoint: testProvider().Endpoint}, Config{ClientID: "id"}))
+	if _, err := noBase.resolve(&url.URL{Path: "user"}); err == nil {
+		t.Error("relative URL without APIBaseURL: got nil error")
+	}
+}
+
+func TestCallbackURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cfg     Config
+		remote  string
+		tls     bool
+		headers map[string]string
+		want    string
+	}{
+		{"derived", Config{}, "127.0.0.1:5000", false, nil, "http://app.local:8080/login/test/authorized"},
+		{"tls", Config{}, "127.0.0.1:5000", true, nil, "https://app.local:8080/login/test/authorized"},
+		{"untrusted proxy headers ignored", Config{}, "10.0.0.1:5000", false,
+			map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}, "http://app.local:8080/login/test/authorized"},
+		{"trusted proxy", Config{TrustedProxies: []string{"10.0.0.0/8"}}, "10.0.0.1:5000", false,
+			map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "app.example.com"}, "https://app.example.com/login/test/authorized"},
+		{"trusted proxy single address", Config{TrustedProxies: []string{"10.0.0.1"}}, "10.0.0.1:5000", false,
+			map[string]string{"X-Forwarded-Proto": "https"}, "https://app.local:8080/login/test/authorized"},
+		{"rfc 7239", Config{TrustedProxies: []string{"10.0.0.0/8"}}, "10.0.0.1:5000", false,
+			map[string]string{"Forwarded": `for=1.2.3.4;proto=https;host="app.example.com", for=10.0.0.2`}, "https://app.example.com/login/test/authorized"},
+		{"bad forwarded host", Config{TrustedProxies: []string{"10.0.0.0/8"}}, "10.0.0.1:5000", false,
+			map[string]string{"X-Forwarded-Host": "evil.example/path"}, "http://app.local:8080/login/test/authorized"},
+		{"explicit", Config{RedirectURL: "https://fixed.example/cb"}, "127.0.0.1:5000", false, nil, "https://fixed.example/cb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.ClientID = "id"
+			bp := Must(New(testProvider(), cfg))
+			r := gin.New()
+			bp.Register(r.Group("/login"))
+			req := httptest.NewRequest(http.MethodGet, "http://app.local:8080/login/test", nil)
+			req.RemoteAddr = tt.remote
+			if tt.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			c, _ := gin.CreateTestContext(httptest.NewRecorder())
+			c.Request = req
+			if got := bp.callbackURL(c); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTokenStringHidesSecrets(t *testing.T) {
+	t.Parallel()
+	tok := &Token{AccessToken: "AT-secret", RefreshToken: "RT-secret", IDToken: "ID-secret", Secret: "S-secret",
+		TokenType: "Bearer", Expiry: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Scopes: []string{"repo"}}
+	for _, s := range []string{tok.String(), fmt.Sprintf("%v", tok), fmt.Sprintf("%+v", tok), fmt.Sprintf("%#v", tok), fmt.Sprint(tok)} {
+		if strings.Contains(s, "secret") {
+			t.Errorf("formatted token shows a secret: %s", s)
+		}
+	}
+	if !strings.Contains(tok.String(), "refreshable") || !strings.Contains(tok.String(), "repo") {
+		t.Errorf("String() = %s, want type, expiry, refreshable and scopes", tok)
+	}
+}
+
+func TestTokenJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := &Token{AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", Expiry: time.Unix(1900000000, 0).UTC(),
+		Scopes: []string{"x", "y"}, IDToken: "h.p.s", Extra: map[string]any{"team": map[string]any{"id": "T1"}}}
+	raw, err := MarshalToken(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := UnmarshalToken(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(in)
+	b, _ := json.Marshal(out)
+	if string(a) != string(b) {
+		t.Fatalf("round trip: got %s, want %s", b, a)
+	}
+	for _, bad := range []string{"", "{", `{"token_type":"Bearer"}`, "null", `[]`} {
+		if _, err := UnmarshalToken([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalToken(%q): got nil error", bad)
+		}
+	}
+}
+
+func TestTokenFromResponseKeepsEverything(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"access_token":"a","token_type":"bearer","refresh_token":"r","expires_in":3600,
+		"scope":"read write","id_token":"h.p.s","team":{"id":"T1"},"ok":true,"n":12}`)
+	ot := (&oauth2.Token{AccessToken: "a", TokenType: "bearer", RefreshToken: "r"})
+	tok := tokenFromResponse(ot, body)
+	if tok.IDToken != "h.p.s" || fmt.Sprint(tok.Scopes) != "[read write]" {
+		t.Errorf("got id_token %q scopes %v", tok.IDToken, tok.Scopes)
+	}
+	if team, _ := tok.Extra["team"].(map[string]any); team["id"] != "T1" || tok.Extra["ok"] != true || tok.Extra["n"] != int64(12) {
+		t.Errorf("extra = %v, want team, ok, n kept", tok.Extra)
+	}
+	for _, k := range []string{"access_token", "refresh_token", "expires_in", "id_token", "scope", "token_type"} {
+		if _, ok := tok.Extra[k]; ok {
+			t.Errorf("extra has standard field %q", k)
+		}
+	}
+	form := tokenFromResponse(ot, []byte("access_token=a&scope=user%2Crepo&user_id=42"))
+	if fmt.Sprint(form.Scopes) != "[user repo]" || form.Extra["user_id"] != "42" {
+		t.Errorf("form body: scopes %v extra %v", form.Scopes, form.Extra)
+	}
+}
+
+func TestErrorStatusAndMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kind ErrorKind
+		want int
+	}{
+		{KindProviderDenied, 400}, {KindStateMissing, 400}, {KindStateMismatch, 400}, {KindCodeMissing, 400},
+		{KindIssuerMismatch, 400}, {KindExchangeFailed, 502}, {KindIDTokenInvalid, 502}, {KindRefreshFailed, 502},
+		{KindStorageFailed, 500}, {KindSessionFailed, 500}, {KindHookFailed, 500}, {KindConfig, 500}, {KindReauthRequired, 401},
+	}
+	for _, tt := range tests {
+		e := &Error{Kind: tt.kind}
+		if got := e.Status(); got != tt.want {
+			t.Errorf("%s: Status() = %d, want %d", tt.kind, got, tt.want)
+		}
+		if e.Message() == "" {
+			t.Errorf("%s: empty Message()", tt.kind)
+		}
+	}
+	e := &Error{Kind: KindReauthRequired, Provider: "github", Err: errNotRefreshable}
+	if !errors.Is(e, ErrReauthRequired) {
+		t.Error("errors.Is(reauth error, ErrReauthRequired) = false")
+	}
+	if got := e.Error(); got != "ginoauth: github: reauth_required: no refresh token" {
+		t.Errorf("Error() = %q", got)
+	}
+}
