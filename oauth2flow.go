@@ -183,8 +183,21 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 }
 
 // finishLogin runs the Authorized hook, stores the token and redirects. It
-// is shared by the OAuth 2 and OAuth 1 flows.
+// is shared by the OAuth 2 and OAuth 1 flows. The session (with the consumed
+// login state) is saved before the hook runs, when there is a hook that
+// could answer by itself, and otherwise once, together with the token.
 func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindConfig, Err: err})
+		return
+	}
+	if b.hooks.Authorized != nil {
+		if err := s.Save(); err != nil {
+			b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+			return
+		}
+	}
 	c.Set(pendingTokenKey{b}, t)
 	outcome := b.runAuthorized(c, t)
 	c.Set(pendingTokenKey{b}, nil)
@@ -196,6 +209,11 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 			return
 		}
+	}
+	// A no-op when the session storage saved it already.
+	if err := s.Save(); err != nil {
+		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		return
 	}
 	b.logDebug("ginoauth: login complete")
 	c.Header("Cache-Control", "no-store")

@@ -156,6 +156,11 @@ func (b *Blueprint) fail(c *gin.Context, err *Error) {
 		err.Provider = b.name
 	}
 	_ = c.Error(err) // for gin's error logger and the app's middleware
+	// Save what the callback changed (a consumed login state). Best effort:
+	// the original error is the one to report.
+	if s, serr := session(c, b.cfg.SessionName); serr == nil {
+		_ = s.Save()
+	}
 	if b.logger != nil {
 		b.logger.Debug("ginoauth: login failed", "provider", b.name, "kind", string(err.Kind), "status", err.Status())
 	}

@@ -103,8 +103,10 @@ func (b *Blueprint) addPendingLogin(s sessions.Session, p pendingLogin, now time
 
 // takePendingLogin removes the login whose state (or OAuth 1 request token)
 // matches key and returns it; matching is in constant time. found is false
-// when no login matches. The session is saved either way, so a state is
-// consumed by the first callback that presents it.
+// when no login matches. The change is saved with the session by the
+// callback's next Save: by fail on every error path, and by finishLogin
+// (together with the token, for the session storage) on success, so a state
+// is consumed by the first callback that presents it.
 func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool, now time.Time) (p pendingLogin, found, anyPending bool, err error) {
 	all := b.pendingLogins(s, now)
 	anyPending = len(all) > 0
@@ -123,7 +125,16 @@ func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool
 	}
 	p = all[idx]
 	all = append(all[:idx], all[idx+1:]...)
-	return p, true, anyPending, b.savePendingLogins(s, all)
+	if len(all) == 0 {
+		s.Delete(b.loginsKey())
+	} else {
+		raw, err := json.Marshal(all)
+		if err != nil {
+			return pendingLogin{}, false, anyPending, err
+		}
+		s.Set(b.loginsKey(), string(raw))
+	}
+	return p, true, anyPending, nil
 }
 
 // SessionStorage keeps tokens in the user's gin-contrib/sessions session,
