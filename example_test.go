@@ -1,0 +1,203 @@
+package ginoauth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-contrib/sessions/cookie"
+	"github.com/gin-gonic/gin"
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/backends/memory"
+	"github.com/ginoauth/ginoauth/ginoauthtest"
+)
+
+// exampleBrowser follows redirects and keeps cookies, like a browser.
+func exampleBrowser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar}
+}
+
+func get(client *http.Client, url string) string {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+}
+
+// Mount a blueprint, log in, and call the provider's API with the stored
+// token. The provider here is the in-process test provider; with a real one
+// only the ginoauth.Provider value changes (see the providers packages).
+func ExampleNew() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer provider.Close()
+
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID:     provider.ClientID(),
+		ClientSecret: provider.ClientSecret(),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/login")) // GET /login/test and /login/test/authorized
+	r.GET("/", func(c *gin.Context) {
+		if !bp.Authorized(c) {
+			c.String(http.StatusOK, "logged out")
+			return
+		}
+		p, err := bp.Profile(c)
+		if err != nil {
+			c.String(http.StatusBadGateway, "provider unreachable")
+			return
+		}
+		c.String(http.StatusOK, "hello "+p.Username)
+	})
+	app := httptest.NewServer(r)
+	defer app.Close()
+
+	browser := exampleBrowser()
+	fmt.Println(get(browser, app.URL+"/"))
+	fmt.Println(get(browser, app.URL+"/login/test")) // provider → callback → "/"
+	// Output:
+	// 200 logged out
+	// 200 hello alice
+}
+
+// Hooks replace Flask-Dance's signals. This one keeps the token out of
+// storage unless the provider granted the "email" scope, and shows its own
+// page for failed logins.
+func ExampleHooks() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer provider.Close()
+
+	hooks := ginoauth.Hooks{
+		Authorized: func(c *gin.Context, bp *ginoauth.Blueprint, t *ginoauth.Token) error {
+			for _, s := range t.Scopes {
+				if s == "email" {
+					return nil // store it and redirect as usual
+				}
+			}
+			return ginoauth.ErrSkipStore
+		},
+		Error: func(c *gin.Context, bp *ginoauth.Blueprint, err *ginoauth.Error) {
+			c.String(err.Status(), "%s login failed: %s", bp.Name(), err.Kind)
+		},
+	}
+	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(), Hooks: hooks,
+	}))
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/login"))
+	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "authorized: %t", bp.Authorized(c)) })
+	app := httptest.NewServer(r)
+	defer app.Close()
+
+	browser := exampleBrowser()
+	fmt.Println(get(browser, app.URL+"/login/test"))
+	fmt.Println(get(browser, app.URL+"/login/test/authorized?error=access_denied"))
+	// Output:
+	// 200 authorized: true
+	// 400 test login failed: provider_denied
+}
+
+// Client refreshes an expired token by itself and saves the new one; a
+// token that can no longer be refreshed is reported as ErrReauthRequired.
+func ExampleBlueprint_Client() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+	defer provider.Close()
+	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
+		Hooks: ginoauth.Hooks{TokenRefreshed: func(_ context.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) {
+			fmt.Println("refreshed", bp.Name())
+		}},
+	}))
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/login"))
+	r.GET("/whoami", bp.Required(), func(c *gin.Context) {
+		client, err := bp.Client(c)
+		if err != nil {
+			c.String(http.StatusInternalServerError, "no client")
+			return
+		}
+		resp, err := client.Get("whoami") // relative to the provider's API base URL
+		if errors.Is(err, ginoauth.ErrReauthRequired) {
+			c.Redirect(http.StatusFound, bp.LoginURL())
+			return
+		} else if err != nil {
+			c.String(http.StatusBadGateway, "provider unreachable")
+			return
+		}
+		defer resp.Body.Close()
+		c.Status(resp.StatusCode)
+		_, _ = io.Copy(c.Writer, resp.Body)
+	})
+	app := httptest.NewServer(r)
+	defer app.Close()
+
+	browser := exampleBrowser()
+	get(browser, app.URL+"/login/test")
+	provider.ExpireAccessTokens()
+	// Make the stored token look expired too, as it would be an hour later.
+	r.GET("/age", func(c *gin.Context) {
+		t, _ := bp.Token(c)
+		t = t.Clone()
+		t.Expiry = t.Expiry.Add(-2 * 3600e9)
+		_ = bp.SetToken(c, t)
+	})
+	get(browser, app.URL+"/age")
+	fmt.Println(strings.Contains(get(browser, app.URL+"/whoami"), `"username":"alice"`))
+	// Output:
+	// refreshed test
+	// true
+}
+
+// ClientFor serves background jobs: no request, just a stored token. The
+// memory storage's Ref stands in for the GORM storage's.
+func ExampleBlueprint_ClientFor() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{})
+	defer provider.Close()
+	store := memory.New(memory.Config{})
+	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(), Storage: store,
+	}))
+
+	// A token saved earlier for local user 42 (here: minted by the test provider).
+	tok, _ := provider.IssueToken("1002")
+	store.Put("42", bp.Name(), tok)
+
+	client := bp.ClientFor(context.Background(), store.Ref("42", bp.Name()))
+	resp, err := client.Get("whoami")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, strings.Contains(string(body), `"username":"bob"`))
+	// Output: 200 true
+}
+
+func ExampleSafeNext() {
+	for _, next := range []string{"/repos?page=2", "//evil.example", "https://evil.example", "/%2f%2fevil.example"} {
+		fmt.Println(next, ginoauth.SafeNext(next))
+	}
+	// Output:
+	// /repos?page=2 true
+	// //evil.example false
+	// https://evil.example false
+	// /%2f%2fevil.example false
+}
