@@ -358,6 +358,8 @@ type Error struct {
 	Err error
 }
 
+// Error describes the error without secrets: kind, the provider's error
+// code and description, and the cause.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("ginoauth: ")
@@ -382,6 +384,7 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrReauthRequired) true for KindReauthRequired.
