@@ -467,21 +467,17 @@ func (b *Blueprint) Revoke(ctx context.Context, t *Token) error {
 }
 
 // Profile fetches the user's normalized profile with the provider's
-// ProfileFunc, using Client(c).
+// ProfileFunc, using Client(c). Inside the Authorized hook it uses the token
+// just obtained.
 func (b *Blueprint) Profile(c *gin.Context) (*Profile, error) {
 	if b.provider.Profile == nil {
 		return nil, fmt.Errorf("ginoauth: %s: provider has no profile function", b.name)
 	}
-	client, err := b.Client(c)
+	t, err := b.Token(c)
 	if err != nil {
 		return nil, err
 	}
-	src := client.Transport.(*apiTransport).src
-	t, err := src.token(c.Request.Context())
-	if err != nil {
-		return nil, err
-	}
-	return b.provider.Profile(c.Request.Context(), client, t)
+	return b.profile(c.Request.Context(), b.requestSource(c, t))
 }
 
 // ProfileFor is Profile for a token outside a request (see ClientFor).
@@ -489,12 +485,15 @@ func (b *Blueprint) ProfileFor(ctx context.Context, ref TokenRef) (*Profile, err
 	if b.provider.Profile == nil {
 		return nil, fmt.Errorf("ginoauth: %s: provider has no profile function", b.name)
 	}
-	client := b.ClientFor(ctx, ref)
-	t, err := client.Transport.(*apiTransport).src.token(ctx)
+	return b.profile(ctx, &tokenSource{b: b, load: ref.Load, swap: ref.Swap})
+}
+
+func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, error) {
+	t, err := src.token(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return b.provider.Profile(ctx, client, t)
+	return b.provider.Profile(ctx, b.newClient(src), t)
 }
 
 func (b *Blueprint) logDebug(msg string, args ...any) {

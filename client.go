@@ -19,6 +19,10 @@ type tokenSource struct {
 	b    *Blueprint
 	load func(ctx context.Context) (*Token, error)
 	swap func(ctx context.Context, old, new *Token) (*Token, error)
+	// drop deletes the stored token once the provider refused to refresh
+	// it, so Authorized turns false and Required sends the user to log in.
+	// Optional.
+	drop func(ctx context.Context) error
 
 	mu  sync.Mutex
 	cur *Token
@@ -39,10 +43,25 @@ func (s *tokenSource) token(ctx context.Context) (*Token, error) {
 	}
 	t, err := s.b.refresh(ctx, s.cur, s.load, s.swap)
 	if err != nil {
+		if ge, ok := AsError(err); ok && ge.Kind == KindReauthRequired && s.drop != nil {
+			s.dropIfUnchanged(ctx)
+		}
 		return nil, err
 	}
 	s.cur = t
 	return t, nil
+}
+
+// dropIfUnchanged deletes the stored token if it is still the dead one (an
+// instance that saved a newer token in the meantime keeps it).
+func (s *tokenSource) dropIfUnchanged(ctx context.Context) {
+	cur, err := s.load(ctx)
+	if err != nil || cur.AccessToken != s.cur.AccessToken {
+		return
+	}
+	if err := s.drop(ctx); err != nil {
+		s.b.logDebug("ginoauth: could not delete a dead token", "kind", string(KindStorageFailed))
+	}
 }
 
 // Client returns an *http.Client for the provider's API that carries the
@@ -79,6 +98,7 @@ func (b *Blueprint) requestSource(c *gin.Context, t *Token) *tokenSource {
 		}
 		return src
 	}
+	src.drop = func(context.Context) error { return b.storage.DeleteToken(c, b.name) }
 	if sw, ok := b.storage.(TokenSwapper); ok {
 		src.swap = func(_ context.Context, old, nt *Token) (*Token, error) {
 			return sw.SwapToken(c, b.name, old, nt)
@@ -339,6 +359,20 @@ func (oauth2Flow) refreshToken(ctx context.Context, b *Blueprint, old *Token) (*
 	}
 	if nt.IDToken == "" {
 		nt.IDToken = old.IDToken
+	} else if nt.IDToken != old.IDToken && b.provider.VerifyIDToken != nil {
+		// OpenID Connect Core 12.2: a refreshed ID token is verified like the
+		// first one, for the same subject; it carries no new nonce.
+		claims, err := b.provider.VerifyIDToken(ctx, nt.IDToken, "")
+		if err != nil {
+			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: err}
+		}
+		if oldClaims, ok := old.Extra["id_token_claims"].(map[string]any); ok && claims != nil && oldClaims["sub"] != claims["sub"] {
+			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: errors.New("refreshed ID token is for another subject")}
+		}
+		if nt.Extra == nil {
+			nt.Extra = make(map[string]any, len(old.Extra)+1)
+		}
+		nt.Extra["id_token_claims"] = claims
 	}
 	if nt.Scopes == nil {
 		nt.Scopes = old.Scopes

@@ -242,9 +242,11 @@ type Profile struct {
 // carries t and resolves URLs against the provider's API base URL.
 type ProfileFunc func(ctx context.Context, client *http.Client, t *Token) (*Profile, error)
 
-// IDTokenVerifier checks an OpenID Connect ID token after the code exchange.
-// nonce is the value this login sent; the verifier must compare it with the
-// token's nonce claim. It returns the verified claims, which become the
+// IDTokenVerifier checks an OpenID Connect ID token: signature, issuer,
+// audience and expiry. After the code exchange nonce is the value the login
+// sent, and the verifier must require the token's nonce claim to equal it.
+// After a refresh nonce is "": the refreshed token needs no nonce (OpenID
+// Connect Core 12.2). It returns the verified claims, which become the
 // token's "id_token_claims" extra field.
 type IDTokenVerifier func(ctx context.Context, rawIDToken, nonce string) (claims map[string]any, err error)
 
