@@ -184,7 +184,8 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	r2 := req.Clone(req.Context())
-	r2.URL = u
+	uu := *u // never share the caller's URL with AuthorizeRequest
+	r2.URL = &uu
 	r2.Host = ""
 	for k, v := range t.b.provider.Header {
 		if r2.Header.Get(k) == "" {
@@ -262,7 +263,11 @@ func (b *Blueprint) refreshNow(ctx context.Context, old *Token, load func(contex
 		if !b.refreshable(old) {
 			return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
 		}
-		nt, err := b.flow.(refresher).refreshToken(ctx, b, old)
+		rf, ok := b.flow.(refresher)
+		if !ok {
+			return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
+		}
+		nt, err := rf.refreshToken(ctx, b, old)
 		if err != nil {
 			ge, _ := AsError(err)
 			if ge != nil && ge.Kind == KindReauthRequired {

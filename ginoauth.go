@@ -99,7 +99,7 @@ type Token struct {
 const expiryDelta = 10 * time.Second
 
 // Valid reports whether t has an access token that is not expired (or has no
-// expiry). An OAuth 1 token is valid when it has both token and secret.
+// expiry). OAuth 1.0a tokens have no expiry: they are valid until revoked.
 func (t *Token) Valid() bool {
 	return t.validAt(time.Now())
 }
@@ -263,6 +263,11 @@ type Provider struct {
 	// RevocationURL is the RFC 7009 token revocation endpoint used by
 	// [Blueprint.Logout]. Optional.
 	RevocationURL string
+	// RevokeAccessToken makes Logout revoke the access token even when
+	// there is a refresh token, for providers whose revocation endpoint
+	// accepts only access tokens (Twitch). Optional. Default: the refresh
+	// token, which ends its access tokens too.
+	RevokeAccessToken bool
 	// APIBaseURL is the base that relative URLs given to [Blueprint.Client]
 	// are resolved against (RFC 3986; a missing trailing slash is added so
 	// no path segment is dropped). Optional.

@@ -23,8 +23,8 @@ type Hooks struct {
 	// event of kind KindHookFailed.
 	BeforeLogin func(c *gin.Context, bp *Blueprint, authURL string) error
 
-	// Authorized runs once the code has been exchanged, before the token is
-	// stored. bp.Token, bp.Client and bp.Profile already see the new token.
+	// Authorized runs once the provider issued the token (the OAuth 2 code
+	// or the OAuth 1 verifier was exchanged), before the token is stored. bp.Token, bp.Client and bp.Profile already see the new token.
 	// Return nil to store the token and redirect as usual, ErrSkipStore to
 	// redirect without storing it (the hook stored it elsewhere, or rejects
 	// it), or write a response to replace the redirect (the token is then

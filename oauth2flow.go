@@ -192,6 +192,7 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 		b.fail(c, &Error{Kind: KindConfig, Err: err})
 		return
 	}
+	renewSessionID(s)
 	if b.hooks.Authorized != nil {
 		if err := s.Save(); err != nil {
 			b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
@@ -445,7 +446,7 @@ func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
 	form := url.Values{}
-	if t.RefreshToken != "" {
+	if t.RefreshToken != "" && !b.provider.RevokeAccessToken {
 		form.Set("token", t.RefreshToken)
 		form.Set("token_type_hint", "refresh_token")
 	} else {
@@ -481,8 +482,9 @@ func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	// RFC 7009 section 2.2: 200 means revoked, or the token was already invalid.
-	if resp.StatusCode != http.StatusOK {
+	// RFC 7009 section 2.2: 200 means revoked, or the token was already
+	// invalid; some providers answer 204.
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("ginoauth: %s: revoke: provider answered %s", b.name, strconv.Itoa(resp.StatusCode))
 	}
 	return nil

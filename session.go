@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
+	gsessions "github.com/gorilla/sessions"
 )
 
 // session returns the request's gin-contrib/sessions session without
@@ -40,6 +42,36 @@ func session(c *gin.Context, name string) (sessions.Session, error) {
 	default:
 		return nil, ErrNoSession
 	}
+}
+
+// renewSessionID makes a server-side session store (Redis, PostgreSQL, ...)
+// give the session a new ID when it is next saved, so an ID planted before
+// the login (session fixation) never carries the logged-in session. Cookie
+// stores have no ID and are unaffected.
+func renewSessionID(s sessions.Session) {
+	if gs, ok := s.(interface{ Session() *gsessions.Session }); ok {
+		if g := gs.Session(); g != nil && g.ID != "" {
+			g.ID = ""
+		}
+	}
+}
+
+// SessionOptions returns the recommended options for the session cookie
+// (store.Options(ginoauth.SessionOptions())): HttpOnly, Secure, SameSite=Lax,
+// path "/", 30 days. SameSite=Lax keeps the cookie on the provider's
+// top-level redirect back to the callback while withholding it from
+// cross-site POSTs and embedded requests.
+func SessionOptions() sessions.Options {
+	return sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}
+}
+
+// InsecureDevSessionOptions is SessionOptions without Secure, for
+// development over plain http://localhost. Never use it in production: the
+// session cookie would travel unencrypted.
+func InsecureDevSessionOptions() sessions.Options {
+	o := SessionOptions()
+	o.Secure = false
+	return o
 }
 
 // pendingLogin is one login in progress, kept in the session between the

@@ -270,3 +270,47 @@ func TestErrorStatusAndMessage(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+func TestRevokeRequest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		accessOnly  bool
+		status      int
+		wantToken   string
+		wantHint    string
+		wantFailure bool
+	}{
+		{"refresh token first", false, 200, "rt", "refresh_token", false},
+		{"access token for providers that want it", true, 200, "at", "access_token", false},
+		{"204 is success", false, 204, "rt", "refresh_token", false},
+		{"error status", false, 503, "rt", "refresh_token", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got url.Values
+			var user, pass string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				got = r.PostForm
+				user, pass, _ = r.BasicAuth()
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			p := testProvider()
+			p.RevocationURL = srv.URL
+			p.RevokeAccessToken = tt.accessOnly
+			bp := Must(New(p, Config{ClientID: "id", ClientSecret: "secret"}))
+			err := bp.Revoke(t.Context(), &Token{AccessToken: "at", RefreshToken: "rt"})
+			if (err != nil) != tt.wantFailure {
+				t.Fatalf("Revoke: got %v, want failure %v", err, tt.wantFailure)
+			}
+			if got.Get("token") != tt.wantToken || got.Get("token_type_hint") != tt.wantHint || user != "id" || pass != "secret" {
+				t.Fatalf("revocation request token=%q hint=%q basic=%s:%s", got.Get("token"), got.Get("token_type_hint"), user, pass)
+			}
+			if err != nil && strings.Contains(err.Error(), "rt") && strings.Contains(err.Error(), "secret") {
+				t.Fatalf("error shows a secret: %v", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,520 @@
+package ginoauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/dghubble/oauth1"
+	"github.com/gin-gonic/gin"
+)
+
+// OAuth 1.0a signature methods (RFC 5849 section 3.4).
+const (
+	// SignatureHMACSHA1 signs with HMAC-SHA1, keyed by the consumer secret
+	// (Config.ClientSecret) and the token secret.
+	SignatureHMACSHA1 = "HMAC-SHA1"
+	// SignatureRSASHA1 signs with RSASSA-PKCS1-v1_5 over SHA-1 and the
+	// consumer's RSA private key (OAuth1Provider.PrivateKey), whose public
+	// key the provider holds. Jira uses it.
+	SignatureRSASHA1 = "RSA-SHA1"
+)
+
+// OAuth1Provider describes an OAuth 1.0a provider (RFC 5849). It is plain
+// data, like [Provider]: providers/jira and providers/twitter return
+// ready-made values, and [NewOAuth1] accepts any other.
+//
+// The consumer key is Config.ClientID and, for HMAC-SHA1, the consumer
+// secret is Config.ClientSecret.
+type OAuth1Provider struct {
+	// Name is the default blueprint name: the route segment, the session
+	// key prefix and the storage key, e.g. "twitter". Required.
+	Name string
+	// RequestTokenURL is the temporary credentials endpoint (RFC 5849
+	// section 2.1). Required.
+	RequestTokenURL string
+	// AuthorizeURL is the resource owner authorization page (section 2.2).
+	// Required.
+	AuthorizeURL string
+	// AccessTokenURL is the token credentials endpoint (section 2.3).
+	// Required.
+	AccessTokenURL string
+	// APIBaseURL is the base that relative URLs given to [Blueprint.Client]
+	// are resolved against. Optional.
+	APIBaseURL string
+	// RevocationURL is an endpoint that invalidates the token when it
+	// receives a signed POST carrying it, such as X's
+	// oauth/invalidate_token; [Blueprint.Logout] calls it. OAuth 1.0a
+	// defines no revocation, so it is optional. Default none: Logout only
+	// deletes the stored token.
+	RevocationURL string
+	// SignatureMethod is SignatureHMACSHA1 or SignatureRSASHA1. Optional.
+	// Default SignatureHMACSHA1.
+	SignatureMethod string
+	// PrivateKey is the consumer's RSA private key for SignatureRSASHA1.
+	// Required with RSA-SHA1, ignored otherwise. [LoadRSAKey] reads one
+	// from PEM text or a PEM file.
+	PrivateKey *rsa.PrivateKey
+	// Realm is sent as the realm parameter of the Authorization header.
+	// Optional. Default none.
+	Realm string
+	// AuthParams are extra parameters of the authorization URL (X's
+	// force_login, for example); Config.AuthParams adds to and overrides
+	// them. Optional.
+	AuthParams map[string]string
+	// Header is added to every API request made with [Blueprint.Client]
+	// (Jira's JSON Content-Type). Optional.
+	Header http.Header
+	// Profile fetches the normalized user profile. Optional.
+	Profile ProfileFunc
+}
+
+// NewOAuth1 checks cfg against p and returns an OAuth 1.0a blueprint. It has
+// the same routes, hooks, storage, error handling, Client, Authorized,
+// Required and Logout as an OAuth 2 blueprint from [New]:
+//
+//   - the login route obtains a request token, signed and carrying the
+//     callback URL, keeps it and its secret in the user's session, and
+//     redirects to the provider's authorization page;
+//   - the authorized route accepts only the request token this session was
+//     given (once), and exchanges it and the oauth_verifier for the access
+//     token with a request signed with the request token's secret;
+//   - the token, its secret (Token.Secret) and every other field of the
+//     provider's answer (Token.Extra: X's user_id and screen_name, ...) go
+//     through the Authorized hook to the storage;
+//   - Client signs each API request with the stored token.
+//
+// Config.ClientID is the consumer key; Config.ClientSecret the consumer
+// secret, required for HMAC-SHA1. Config fields that have no OAuth 1
+// meaning (Scopes, TokenParams, ClientSecretFunc) are refused; AuthStyle and
+// DisablePKCE are ignored. NewOAuth1 never panics.
+func NewOAuth1(p OAuth1Provider, cfg Config) (*Blueprint, error) {
+	name := cfg.Name
+	if name == "" {
+		name = p.Name
+	}
+	for _, e := range []struct{ field, u string }{
+		{"RequestTokenURL", p.RequestTokenURL},
+		{"AuthorizeURL", p.AuthorizeURL},
+		{"AccessTokenURL", p.AccessTokenURL},
+	} {
+		if e.u == "" {
+			return nil, configError(name, "OAuth1Provider."+e.field+" is required")
+		}
+		if !httpURL(e.u) {
+			return nil, configError(name, "OAuth1Provider."+e.field+" must be an absolute http or https URL")
+		}
+	}
+	if p.RevocationURL != "" && !httpURL(p.RevocationURL) {
+		return nil, configError(name, "OAuth1Provider.RevocationURL must be an absolute http or https URL")
+	}
+	var signer oauth1.Signer
+	switch p.SignatureMethod {
+	case "", SignatureHMACSHA1:
+		if cfg.ClientSecret == "" {
+			return nil, configError(name, "ClientSecret (the consumer secret) is required for HMAC-SHA1")
+		}
+		signer = &oauth1.HMACSigner{ConsumerSecret: cfg.ClientSecret}
+	case SignatureRSASHA1:
+		if p.PrivateKey == nil {
+			return nil, configError(name, "OAuth1Provider.PrivateKey is required for RSA-SHA1")
+		}
+		if err := p.PrivateKey.Validate(); err != nil {
+			return nil, configError(name, "OAuth1Provider.PrivateKey is not a valid RSA key")
+		}
+		signer = &oauth1.RSASigner{PrivateKey: p.PrivateKey}
+	default:
+		return nil, configError(name, fmt.Sprintf("OAuth1Provider.SignatureMethod %q is not supported (use HMAC-SHA1 or RSA-SHA1)", p.SignatureMethod))
+	}
+	switch {
+	case cfg.Scopes != nil:
+		return nil, configError(name, "Scopes have no meaning in OAuth 1.0a")
+	case cfg.TokenParams != nil:
+		return nil, configError(name, "TokenParams have no meaning in OAuth 1.0a")
+	case cfg.ClientSecretFunc != nil:
+		return nil, configError(name, "ClientSecretFunc is not supported in OAuth 1.0a")
+	}
+	b, err := newBlueprint(Provider{
+		Name:       p.Name,
+		APIBaseURL: p.APIBaseURL,
+		AuthParams: p.AuthParams,
+		Header:     p.Header.Clone(),
+		Profile:    p.Profile,
+	}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.flow = &oauth1Flow{
+		revocationURL: p.RevocationURL,
+		cfg: oauth1.Config{
+			ConsumerKey:    cfg.ClientID,
+			ConsumerSecret: cfg.ClientSecret,
+			Endpoint: oauth1.Endpoint{
+				RequestTokenURL: p.RequestTokenURL,
+				AuthorizeURL:    p.AuthorizeURL,
+				AccessTokenURL:  p.AccessTokenURL,
+			},
+			Realm: p.Realm,
+			// Set now so that dghubble/oauth1 never fills defaults into
+			// the shared value while requests run.
+			Signer: signer,
+			Noncer: oauth1.Base64Noncer{},
+		},
+	}
+	return b, nil
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// LoadRSAKey reads an RSA private key from PEM text, or from the PEM file
+// named by pemOrPath when it holds no PEM block marker. PKCS #1 ("RSA
+// PRIVATE KEY") and PKCS #8 ("PRIVATE KEY") blocks are accepted; encrypted
+// keys are not. Errors never contain the key.
+func LoadRSAKey(pemOrPath string) (*rsa.PrivateKey, error) {
+	data := []byte(pemOrPath)
+	if !strings.Contains(pemOrPath, "-----BEGIN") {
+		path := strings.TrimSpace(pemOrPath)
+		if path == "" {
+			return nil, errors.New("ginoauth: RSA key: empty")
+		}
+		var err error
+		data, err = os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("ginoauth: RSA key: %w", err)
+		}
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("ginoauth: RSA key: no PEM block found")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("ginoauth: RSA key: malformed PKCS #1 key")
+		}
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("ginoauth: RSA key: malformed PKCS #8 key")
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("ginoauth: RSA key: the PKCS #8 key is a %T, not RSA", k)
+		}
+		return rk, nil
+	default:
+		return nil, fmt.Errorf("ginoauth: RSA key: PEM block %q is not an unencrypted RSA private key", block.Type)
+	}
+}
+
+// oauth1Flow is the OAuth 1.0a flow. cfg is a template: each request works
+// on a copy carrying its callback URL and HTTP client.
+type oauth1Flow struct {
+	cfg           oauth1.Config
+	revocationURL string
+}
+
+func (f *oauth1Flow) login(c *gin.Context, b *Blueprint) {
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindConfig, Err: err})
+		return
+	}
+	next := c.Query("next")
+	if next == "" && c.Request.Method == http.MethodPost {
+		next = c.PostForm("next")
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), b.cfg.Timeout)
+	defer cancel()
+	client, capture := f.endpointClient(ctx, b)
+	cfg := f.cfg
+	cfg.CallbackURL = b.callbackURL(c)
+	cfg.HTTPClient = client
+	reqToken, reqSecret, err := cfg.RequestToken()
+	if err != nil {
+		b.fail(c, endpointFailure(KindRequestTokenFail, "request-token", capture, err))
+		return
+	}
+	authURL, err := cfg.AuthorizationURL(reqToken)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindConfig, Err: errors.New("AuthorizeURL does not parse")})
+		return
+	}
+	if len(b.cfg.AuthParams) > 0 {
+		q := authURL.Query()
+		for k, v := range b.cfg.AuthParams {
+			if k != "oauth_token" {
+				q.Set(k, v)
+			}
+		}
+		authURL.RawQuery = q.Encode()
+	}
+	now := b.cfg.now()
+	p := pendingLogin{State: rand.Text(), ReqToken: reqToken, ReqSecret: reqSecret, Created: now.Unix()}
+	if next != "" && !b.cfg.DisableNext && SafeNext(next) {
+		p.Next = next
+	}
+	if err := b.addPendingLogin(s, p, now); err != nil {
+		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		return
+	}
+	if b.runBeforeLogin(c, authURL.String()) {
+		return
+	}
+	b.logDebug("ginoauth: login: redirecting to provider")
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, authURL.String())
+}
+
+// deniedVerifier is the oauth_verifier Jira sends when the user denies
+// access; X sends a "denied" parameter instead.
+const deniedVerifier = "denied"
+
+const formContentType = "application/x-www-form-urlencoded"
+
+func (f *oauth1Flow) authorized(c *gin.Context, b *Blueprint) {
+	q := c.Request.URL.Query()
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindConfig, Err: err})
+		return
+	}
+	now := b.cfg.now()
+	key := q.Get("oauth_token")
+	denied := q.Get("denied")
+	if key == "" {
+		key = denied
+	}
+	// The request token is consumed first, whatever happens next.
+	p, found, anyPending, err := b.takePendingLogin(s, key, true, now)
+	if err != nil {
+		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		return
+	}
+	verifier := q.Get("oauth_verifier")
+	if denied != "" || verifier == deniedVerifier {
+		b.fail(c, &Error{Kind: KindProviderDenied, Code: "access_denied"})
+		return
+	}
+	if !found {
+		kind := KindStateMissing
+		if anyPending && key != "" {
+			kind = KindStateMismatch
+		}
+		b.fail(c, &Error{Kind: kind})
+		return
+	}
+	if verifier == "" {
+		b.fail(c, &Error{Kind: KindCodeMissing})
+		return
+	}
+	t, gerr := f.exchange(c, b, p, verifier)
+	if gerr != nil {
+		b.fail(c, gerr)
+		return
+	}
+	b.finishLogin(c, t, p.Next)
+}
+
+// exchange trades the authorized request token and the verifier for the
+// access token, keeping every field of the answer.
+func (f *oauth1Flow) exchange(c *gin.Context, b *Blueprint, p pendingLogin, verifier string) (*Token, *Error) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), b.cfg.Timeout)
+	defer cancel()
+	client, capture := f.endpointClient(ctx, b)
+	cfg := f.cfg
+	cfg.HTTPClient = client
+	accessToken, accessSecret, err := cfg.AccessToken(p.ReqToken, p.ReqSecret, verifier)
+	if err != nil {
+		return nil, endpointFailure(KindExchangeFailed, "access-token", capture, err)
+	}
+	t := &Token{AccessToken: accessToken, Secret: accessSecret}
+	for k, v := range parseTokenBody(capture.body) {
+		if k == "oauth_token" || k == "oauth_token_secret" {
+			continue
+		}
+		if t.Extra == nil {
+			t.Extra = map[string]any{}
+		}
+		t.Extra[k] = v
+	}
+	return t, nil
+}
+
+// endpointClient is the HTTP client for one token-endpoint request: bound
+// to ctx, with the blueprint's transport, keeping the answer's status and
+// body.
+func (f *oauth1Flow) endpointClient(ctx context.Context, b *Blueprint) (*http.Client, *oauth1Capture) {
+	capture := &oauth1Capture{ctx: ctx, base: b.baseTransport()}
+	return &http.Client{
+		Transport:     capture,
+		CheckRedirect: b.cfg.HTTPClient.CheckRedirect,
+		Timeout:       b.cfg.HTTPClient.Timeout,
+	}, capture
+}
+
+// oauth1Capture runs a token-endpoint request under ctx (dghubble/oauth1's
+// token calls take no context) and keeps the answer's status and body.
+type oauth1Capture struct {
+	ctx    context.Context
+	base   http.RoundTripper
+	status int
+	body   []byte
+}
+
+func (t *oauth1Capture) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r.WithContext(t.ctx))
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	t.status, t.body = resp.StatusCode, body
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// endpointFailure describes a failed token-endpoint request without the
+// answer's body, which may echo what was sent. The provider's
+// oauth_problem (the OAuth Problem Reporting extension) becomes Code.
+func endpointFailure(kind ErrorKind, step string, capture *oauth1Capture, err error) *Error {
+	ge := &Error{Kind: kind}
+	if capture.status != 0 {
+		if vals, perr := url.ParseQuery(strings.TrimSpace(string(capture.body))); perr == nil {
+			ge.Code = clip(vals.Get("oauth_problem"), 64)
+		}
+	}
+	switch {
+	case capture.status == 0:
+		ge.Err = fmt.Errorf("%s request: %w", step, redactURLError(err))
+	case capture.status != http.StatusOK && capture.status != http.StatusCreated:
+		if ge.Code != "" {
+			ge.Err = fmt.Errorf("%s endpoint answered %d %s", step, capture.status, ge.Code)
+		} else {
+			ge.Err = fmt.Errorf("%s endpoint answered %d", step, capture.status)
+		}
+	default:
+		// A 200 whose body lacks the token, its secret or (for request
+		// tokens) oauth_callback_confirmed=true. dghubble/oauth1's
+		// messages for these name the fields, never their values.
+		ge.Err = fmt.Errorf("%s endpoint answer: %w", step, err)
+	}
+	return ge
+}
+
+func (f *oauth1Flow) transport(b *Blueprint, src *tokenSource, base http.RoundTripper) http.RoundTripper {
+	return &apiTransport{b: b, src: src, base: base, sign: f.sign}
+}
+
+// sign sets the OAuth 1.0a Authorization header of req for t, with
+// dghubble/oauth1's signer. Its transport signs a clone of req and hands
+// it to signRecorder, which keeps the header (and the form body the signer
+// had to read) instead of sending anything.
+//
+// dghubble/oauth1 keeps one value per parameter name, so a request whose
+// query and form body repeat a name would be signed wrongly; it is refused
+// with an error instead of being sent to fail at the provider.
+func (f *oauth1Flow) sign(req *http.Request, t *Token) error {
+	params := req.URL.Query()
+	contentType := req.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && mt == formContentType && req.Body != nil {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return fmt.Errorf("ginoauth: sign request: read body: %w", err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return errors.New("ginoauth: sign request: the form body does not parse")
+		}
+		for k, v := range form {
+			params[k] = append(params[k], v...)
+		}
+		// The signer includes the body only for this exact header value.
+		req.Header.Set("Content-Type", formContentType)
+		defer req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range params {
+		if len(v) > 1 {
+			return fmt.Errorf("ginoauth: sign request: OAuth 1 signing does not support the repeated parameter %q", k)
+		}
+	}
+	rec := &signRecorder{}
+	ctx := context.WithValue(req.Context(), oauth1.HTTPClient, &http.Client{Transport: rec})
+	cfg := f.cfg
+	resp, err := oauth1.NewClient(ctx, &cfg, oauth1.NewToken(t.AccessToken, t.Secret)).Transport.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("ginoauth: sign request: %w", err)
+	}
+	resp.Body.Close()
+	if rec.auth == "" {
+		return errors.New("ginoauth: sign request: no signature produced")
+	}
+	req.Header.Set("Authorization", rec.auth)
+	req.Body = rec.body
+	return nil
+}
+
+// signRecorder is the "network" of the signing transport.
+type signRecorder struct {
+	auth string
+	body io.ReadCloser
+}
+
+func (r *signRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.auth = req.Header.Get("Authorization")
+	r.body = req.Body
+	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody, Header: http.Header{}, Request: req}, nil
+}
+
+// revoke invalidates t at the provider's RevocationURL, if it has one, with
+// a POST signed with t.
+func (f *oauth1Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
+	if f.revocationURL == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	src := &tokenSource{b: b, cur: t, load: func(context.Context) (*Token, error) { return t, nil }}
+	client := &http.Client{Transport: f.transport(b, src, b.baseTransport()), Timeout: b.cfg.HTTPClient.Timeout}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.revocationURL, nil)
+	if err != nil {
+		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, redactURLError(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("ginoauth: %s: revoke: provider answered %d", b.name, resp.StatusCode)
+	}
+	return nil
+}
+
+// refreshToken implements refresher: OAuth 1.0a tokens cannot be refreshed,
+// so an expired one means logging in again.
+func (f *oauth1Flow) refreshToken(_ context.Context, b *Blueprint, _ *Token) (*Token, error) {
+	return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errors.New("OAuth 1.0a tokens cannot be refreshed")}
+}

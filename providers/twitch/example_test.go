@@ -1,0 +1,22 @@
+package twitch_test
+
+import (
+	"log"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/providers/twitch"
+)
+
+func ExampleNew() {
+	// TWITCH_OAUTH_CLIENT_ID also becomes the Client-Id header of API calls.
+	bp, err := twitch.New(twitch.Config{
+		Config: ginoauth.Config{Scopes: []string{"user:read:email"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.New() // with sessions.Sessions(...) middleware in a real app
+	bp.Register(r.Group("/login"))
+}
