@@ -367,22 +367,43 @@ func (b *Blueprint) AuthorizedHandler() gin.HandlerFunc {
 // keeps the new token while the Authorized hook runs.
 type pendingTokenKey struct{ b *Blueprint }
 
+// loadedTokenKey caches the stored token for the rest of the request, so
+// Required followed by Client reads the storage once.
+type loadedTokenKey struct{ b *Blueprint }
+
 // Token returns the user's token: the one just obtained while the Authorized
 // hook runs, otherwise the stored one. It returns ErrNoToken when there is
 // none. The token may be expired; Client refreshes it.
 func (b *Blueprint) Token(c *gin.Context) (*Token, error) {
 	if v, ok := c.Get(pendingTokenKey{b}); ok {
-		if t, ok := v.(*Token); ok {
+		if t, ok := v.(*Token); ok && t != nil {
 			return t, nil
 		}
 	}
+	// A typed nil means "known to be absent"; an untyped nil, "unknown".
+	if v, ok := c.Get(loadedTokenKey{b}); ok && v != nil {
+		if t, ok := v.(*Token); ok {
+			if t == nil {
+				return nil, ErrNoToken
+			}
+			return t, nil
+		}
+	}
+	return b.storedToken(c)
+}
+
+// storedToken reads the storage, bypassing the request cache, and caches
+// what it finds.
+func (b *Blueprint) storedToken(c *gin.Context) (*Token, error) {
 	t, err := b.storage.Token(c, b.name)
+	if errors.Is(err, ErrNoToken) || err == nil && t == nil {
+		c.Set(loadedTokenKey{b}, (*Token)(nil))
+		return nil, ErrNoToken
+	}
 	if err != nil {
 		return nil, err
 	}
-	if t == nil {
-		return nil, ErrNoToken
-	}
+	c.Set(loadedTokenKey{b}, t)
 	return t, nil
 }
 
@@ -391,14 +412,24 @@ func (b *Blueprint) SetToken(c *gin.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return errors.New("ginoauth: SetToken: no access token")
 	}
-	return b.storage.SetToken(c, b.name, t)
+	c.Set(loadedTokenKey{b}, nil) // unknown until the write succeeds
+	if err := b.storage.SetToken(c, b.name, t); err != nil {
+		return err
+	}
+	c.Set(loadedTokenKey{b}, t)
+	return nil
 }
 
 // DeleteToken removes the user's stored token (local logout from this
 // provider). See Logout to revoke it at the provider too.
 func (b *Blueprint) DeleteToken(c *gin.Context) error {
 	c.Set(pendingTokenKey{b}, nil)
-	return b.storage.DeleteToken(c, b.name)
+	c.Set(loadedTokenKey{b}, nil)
+	if err := b.storage.DeleteToken(c, b.name); err != nil {
+		return err
+	}
+	c.Set(loadedTokenKey{b}, (*Token)(nil))
+	return nil
 }
 
 // Authorized reports whether the user has a usable token: one that is

@@ -86,26 +86,33 @@ func (b *Blueprint) Client(c *gin.Context) (*http.Client, error) {
 // requestSource is the token source for a request: the storage, or the
 // pending token while the Authorized hook runs.
 func (b *Blueprint) requestSource(c *gin.Context, t *Token) *tokenSource {
-	src := &tokenSource{b: b, cur: t,
-		load: func(context.Context) (*Token, error) { return b.Token(c) },
-	}
+	src := &tokenSource{b: b, cur: t}
 	if v, ok := c.Get(pendingTokenKey{b}); ok && v != nil {
 		// The hook decides whether the token is stored: only update the
 		// pending copy.
+		src.load = func(context.Context) (*Token, error) { return b.Token(c) }
 		src.swap = func(_ context.Context, _, nt *Token) (*Token, error) {
 			c.Set(pendingTokenKey{b}, nt)
 			return nt, nil
 		}
 		return src
 	}
-	src.drop = func(context.Context) error { return b.storage.DeleteToken(c, b.name) }
+	// The refresh path must see what other requests and instances saved,
+	// not this request's cached copy.
+	src.load = func(context.Context) (*Token, error) { return b.storedToken(c) }
+	src.drop = func(context.Context) error { return b.DeleteToken(c) }
 	if sw, ok := b.storage.(TokenSwapper); ok {
 		src.swap = func(_ context.Context, old, nt *Token) (*Token, error) {
-			return sw.SwapToken(c, b.name, old, nt)
+			c.Set(loadedTokenKey{b}, nil)
+			cur, err := sw.SwapToken(c, b.name, old, nt)
+			if err == nil {
+				c.Set(loadedTokenKey{b}, cur)
+			}
+			return cur, err
 		}
 	} else {
 		src.swap = func(_ context.Context, _, nt *Token) (*Token, error) {
-			return nt, b.storage.SetToken(c, b.name, nt)
+			return nt, b.SetToken(c, nt)
 		}
 	}
 	return src

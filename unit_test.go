@@ -314,3 +314,55 @@ func TestRevokeRequest(t *testing.T) {
 		})
 	}
 }
+
+// countingStorage counts reads of a memory-like single-token storage.
+type countingStorage struct {
+	reads int
+	tok   *Token
+}
+
+func (s *countingStorage) Token(*gin.Context, string) (*Token, error) {
+	s.reads++
+	if s.tok == nil {
+		return nil, ErrNoToken
+	}
+	return s.tok, nil
+}
+func (s *countingStorage) SetToken(_ *gin.Context, _ string, t *Token) error { s.tok = t; return nil }
+func (s *countingStorage) DeleteToken(*gin.Context, string) error            { s.tok = nil; return nil }
+
+func TestTokenIsReadOncePerRequest(t *testing.T) {
+	t.Parallel()
+	st := &countingStorage{tok: &Token{AccessToken: "a"}}
+	bp := Must(New(testProvider(), Config{ClientID: "id", Storage: st}))
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	if !bp.Authorized(c) {
+		t.Fatal("Authorized = false")
+	}
+	if _, err := bp.Client(c); err != nil {
+		t.Fatal(err)
+	}
+	if st.reads != 1 {
+		t.Fatalf("storage read %d times in one request, want 1", st.reads)
+	}
+	if err := bp.SetToken(c, &Token{AccessToken: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := bp.Token(c); got.AccessToken != "b" {
+		t.Fatalf("after SetToken: got %q, want b", got.AccessToken)
+	}
+	if err := bp.DeleteToken(c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bp.Token(c); !errors.Is(err, ErrNoToken) || bp.Authorized(c) {
+		t.Fatalf("after DeleteToken: got %v, want ErrNoToken", err)
+	}
+	// A fresh request reads again.
+	c2, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c2.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	st.tok = &Token{AccessToken: "c"}
+	if got, _ := bp.Token(c2); got == nil || got.AccessToken != "c" {
+		t.Fatalf("new request: got %v, want c", got)
+	}
+}
