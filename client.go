@@ -355,6 +355,7 @@ func (oauth2Flow) refreshToken(ctx context.Context, b *Blueprint, old *Token) (*
 	}
 	capture := &captureTransport{base: b.baseTransport()}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
+	ctx = WithClientID(ctx, b.oauth.ClientID)
 	ot, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
 	if err != nil {
 		ge := tokenEndpointError(KindRefreshFailed, err)

@@ -21,7 +21,7 @@
 //		ClientID:     os.Getenv("GITHUB_OAUTH_CLIENT_ID"),
 //		ClientSecret: os.Getenv("GITHUB_OAUTH_CLIENT_SECRET"),
 //	})
-//	r.Use(sessions.Sessions("app", cookie.NewStore(key)))
+//	r.Use(sessions.Sessions("app", cookie.NewStore(authKey, encryptionKey)))
 //	bp.Register(r.Group("/login")) // GET /login/github, GET /login/github/authorized
 //	r.GET("/me", bp.Required(), func(c *gin.Context) {
 //		client, _ := bp.Client(c)
@@ -43,7 +43,7 @@
 //	oauth_before_login                Hooks.BeforeLogin
 //	oauth_authorized (return False)   Hooks.Authorized (return ErrSkipStore)
 //	oauth_error                       Hooks.Error (with a typed *Error)
-//	SessionStorage / MemoryStorage    backends/session, backends/memory
+//	SessionStorage / MemoryStorage    ginoauth.SessionStorage (the default), backends/memory
 //	SQLAlchemyStorage                 backends/gormstore
 //
 // # Security
@@ -227,6 +227,23 @@ type TokenRef interface {
 	Swap(ctx context.Context, old, new *Token) (*Token, error)
 }
 
+type clientIDKey struct{}
+
+// WithClientID returns ctx carrying an OAuth client ID, as the blueprint
+// passes it to an [IDTokenVerifier]; [ClientID] reads it back. Tests of
+// custom verifiers use it.
+func WithClientID(ctx context.Context, clientID string) context.Context {
+	return context.WithValue(ctx, clientIDKey{}, clientID)
+}
+
+// ClientID returns the OAuth client ID of the blueprint on whose behalf ctx
+// runs a token exchange, refresh or ID-token check, for an
+// [IDTokenVerifier] that needs the audience to expect.
+func ClientID(ctx context.Context) (string, bool) {
+	id, ok := ctx.Value(clientIDKey{}).(string)
+	return id, ok && id != ""
+}
+
 // Profile is a provider user's profile, normalized across providers.
 type Profile struct {
 	ID            string          `json:"id"` // the provider's stable user ID
@@ -305,8 +322,13 @@ type Provider struct {
 	VerifyIDToken IDTokenVerifier
 	// FormPostCallback accepts the callback as a cross-site POST
 	// (response_mode=form_post, as Apple sends it) without loosening the
-	// session cookie's SameSite setting.
+	// session cookie's SameSite setting: a POST that arrives without the
+	// session is answered with a page that posts the same fields again from
+	// this site, which brings the session cookie along.
 	FormPostCallback bool
+	// CallbackParams names callback parameters to keep in the token's
+	// Extra (Apple sends the user's name once, as "user"). Optional.
+	CallbackParams []string
 	// RefreshDisabled marks providers whose tokens cannot be refreshed.
 	RefreshDisabled bool
 }

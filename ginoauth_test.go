@@ -970,30 +970,63 @@ func TestFormPostCallback(t *testing.T) {
 	defer srv.Close()
 	a := newApp(t, srv, func(c *ginoauth.Config, p *ginoauth.Provider) {
 		p.FormPostCallback = true
+		p.CallbackParams = []string{"user"}
 		c.AuthParams = map[string]string{"response_mode": "form_post"}
+	})
+	kept := make(chan any, 1)
+	a.engine.GET("/kept", func(c *gin.Context) {
+		tok, err := a.bp.Token(c)
+		if err == nil {
+			kept <- tok.Extra["user"]
+		}
 	})
 	b := newBrowser(t)
 	authURL := b.startLogin(a, "")
-	form := b.get(authURL.String())
-	fields := regexp.MustCompile(`name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(form.body, -1)
-	vals := url.Values{}
-	for _, f := range fields {
-		vals.Set(f[1], htmlUnescape(f[2]))
+	formFields := func(body string) url.Values {
+		vals := url.Values{}
+		for _, f := range regexp.MustCompile(`name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(body, -1) {
+			vals.Set(f[1], htmlUnescape(f[2]))
+		}
+		return vals
 	}
+	vals := formFields(b.get(authURL.String()).body)
 	if vals.Get("code") == "" {
-		t.Fatalf("no form_post page: %q", form.body)
+		t.Fatal("the provider sent no form_post page")
 	}
-	// A cross-site POST carries no Lax cookie: post without the jar.
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).PostForm(a.ts.URL+"/login/test/authorized", vals)
+	vals.Set("user", `{"name":{"firstName":"Alice"}}`) // as Apple adds it
+	// A cross-site POST carries no Lax cookie: post without the jar. The
+	// answer posts the same fields again from this site, keeping them out
+	// of any URL.
+	resp, err := http.PostForm(a.ts.URL+"/login/test/authorized", vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	again := formFields(string(body))
+	if resp.StatusCode != http.StatusOK || again.Get("code") != vals.Get("code") || again.Get("_ginoauth_resubmit") != "1" {
+		t.Fatalf("cookieless form_post: got %d with fields %v, want a same-site resubmit page", resp.StatusCode, again)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self'") {
+		t.Errorf("resubmit page CSP %q", csp)
+	}
+	// The browser's own POST, with its session cookie, completes the login.
+	p := b.post(a.ts.URL+"/login/test/authorized", again)
+	if p.status != http.StatusFound || p.location != a.ts.URL+"/" {
+		t.Fatalf("same-site POST: got %d to %q, want 302 to /", p.status, p.location)
+	}
+	b.get(a.ts.URL + "/kept")
+	if got := <-kept; got != vals.Get("user") {
+		t.Fatalf("CallbackParams: token Extra[user] = %v, want the callback's user field", got)
+	}
+	// A resubmitted POST without a session does not loop: it fails clearly.
+	resp, err = http.PostForm(a.ts.URL+"/login/test/authorized", again)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("cookieless form_post: got %d, want 303 to the same route", resp.StatusCode)
-	}
-	if p := b.follow(a.ts.URL + resp.Header.Get("Location")); p.status != http.StatusOK || p.body != "home" {
-		t.Fatalf("after form_post: got %d %q", p.status, p.body)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("resubmitted POST without a session: got %d, want 400", resp.StatusCode)
 	}
 }
 

@@ -50,21 +50,29 @@ func takenOver(c *gin.Context) bool {
 	return c.IsAborted() || c.Writer.Written()
 }
 
-// runBeforeLogin runs the BeforeLogin hook. It returns true when the request
-// is finished (the hook took over, or failed and the error was handled).
+// runBeforeLogin runs the BeforeLogin hook and saves what it changed in
+// the session. It returns true when the request is finished (the hook took
+// over, or failed and the error was handled).
 func (b *Blueprint) runBeforeLogin(c *gin.Context, authURL string) bool {
 	h := b.hooks.BeforeLogin
 	if h == nil {
 		return false
 	}
-	if err := h(c, b, authURL); err != nil {
-		if takenOver(c) {
-			return true
-		}
+	err := h(c, b, authURL)
+	if takenOver(c) {
+		return true
+	}
+	if err != nil {
 		b.fail(c, &Error{Kind: KindHookFailed, Err: err})
 		return true
 	}
-	return takenOver(c)
+	if s, serr := session(c, b.cfg.SessionName); serr == nil {
+		if err := s.Save(); err != nil { // a no-op when the hook changed nothing
+			b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+			return true
+		}
+	}
+	return false
 }
 
 // authorizedOutcome is what the Authorized hook decided.

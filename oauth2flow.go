@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -137,13 +138,11 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 		return
 	}
 	now := b.cfg.now()
-	if c.Request.Method == http.MethodPost && len(b.pendingLogins(s, now)) == 0 {
+	if c.Request.Method == http.MethodPost && len(b.pendingLogins(s, now)) == 0 && q.Get(resubmitField) == "" {
 		// A cross-site form_post callback carries no SameSite=Lax session
-		// cookie. Turn it into a top-level GET to the same route, which
-		// does, rather than loosening the cookie.
-		c.Header("Cache-Control", "no-store")
-		c.Header("Referrer-Policy", "no-referrer")
-		c.Redirect(http.StatusSeeOther, b.mountedAuthorized+"?"+q.Encode())
+		// cookie. Post the same fields again from this site, which brings
+		// the cookie, rather than loosening it or moving them into a URL.
+		b.resubmit(c, q)
 		return
 	}
 	// The state is consumed first, whatever happens next.
@@ -179,6 +178,14 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 		b.fail(c, gerr)
 		return
 	}
+	for _, name := range b.provider.CallbackParams {
+		if v := q.Get(name); v != "" {
+			if t.Extra == nil {
+				t.Extra = map[string]any{}
+			}
+			t.Extra[name] = clip(v, 4096)
+		}
+	}
 	b.finishLogin(c, t, p.Next)
 }
 
@@ -192,7 +199,10 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 		b.fail(c, &Error{Kind: KindConfig, Err: err})
 		return
 	}
-	renewSessionID(s)
+	if err := renewSessionID(s); err != nil {
+		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		return
+	}
 	if b.hooks.Authorized != nil {
 		if err := s.Save(); err != nil {
 			b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
@@ -221,6 +231,39 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 	c.Redirect(http.StatusFound, b.afterLoginURL(next))
 }
 
+// resubmitField marks a form_post callback posted again from this site.
+const resubmitField = "_ginoauth_resubmit"
+
+var resubmitPage = template.Must(template.New("resubmit").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Signing in</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"></head>
+<body><form method="post" action="{{.Action}}">
+{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<input type="hidden" name="` + resubmitField + `" value="1">
+<noscript><p>Press the button to finish signing in.</p><button type="submit">Continue</button></noscript>
+</form><script nonce="{{.Nonce}}">document.forms[0].submit()</script></body></html>
+`))
+
+type formField struct{ Name, Value string }
+
+// resubmit answers a cross-site form_post callback with a page that posts
+// the same fields to the same route from this site.
+func (b *Blueprint) resubmit(c *gin.Context, q url.Values) {
+	fields := make([]formField, 0, len(q))
+	for k, vs := range q {
+		if len(vs) > 0 && k != resubmitField {
+			fields = append(fields, formField{k, vs[0]})
+		}
+	}
+	nonce := rand.Text()
+	c.Header("Cache-Control", "no-store")
+	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action 'self'; frame-ancestors 'none'")
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(http.StatusOK)
+	_ = resubmitPage.Execute(c.Writer, map[string]any{"Action": b.mountedAuthorized, "Fields": fields, "Nonce": nonce})
+}
+
 func clip(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
@@ -245,6 +288,7 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 	}
 	capture := &captureTransport{base: b.baseTransport()}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
+	ctx = WithClientID(ctx, b.oauth.ClientID)
 	ot, err := cfg.Exchange(ctx, code, opts...)
 	if err != nil {
 		return nil, tokenEndpointError(KindExchangeFailed, err)

@@ -46,15 +46,30 @@ func session(c *gin.Context, name string) (sessions.Session, error) {
 
 // renewSessionID makes a server-side session store (Redis, PostgreSQL, ...)
 // give the session a new ID when it is next saved, so an ID planted before
-// the login (session fixation) never carries the logged-in session. Cookie
-// stores have no ID and are unaffected.
-func renewSessionID(s sessions.Session) {
-	if gs, ok := s.(interface{ Session() *gsessions.Session }); ok {
-		if g := gs.Session(); g != nil && g.ID != "" {
-			g.ID = ""
-		}
+// the login (session fixation) never carries the logged-in session. The
+// session is first saved under its old ID, so that record no longer holds
+// the login state this callback consumed. Cookie stores have no ID and are
+// unaffected.
+func renewSessionID(s sessions.Session) error {
+	gs, ok := s.(interface{ Session() *gsessions.Session })
+	if !ok {
+		return nil
 	}
+	g := gs.Session()
+	if g == nil || g.ID == "" {
+		return nil
+	}
+	if err := s.Save(); err != nil {
+		return err
+	}
+	g.ID = ""
+	// Mark the session changed, so the next Save writes it under a new ID
+	// even when nothing else in it changes.
+	s.Delete(renewMarker)
+	return nil
 }
+
+const renewMarker = "ginoauth_renewed"
 
 // SessionOptions returns the recommended options for the session cookie
 // (store.Options(ginoauth.SessionOptions())): HttpOnly, Secure, SameSite=Lax,

@@ -1,0 +1,716 @@
+package gormstore
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+	"github.com/ginoauth/ginoauth"
+	"golang.org/x/sync/singleflight"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	"gorm.io/gorm/schema"
+)
+
+// DefaultTable is the table name used when Config names none.
+const DefaultTable = "oauth_accounts"
+
+// Config configures a [Store]. New copies it; changing it afterwards has no
+// effect.
+type Config struct {
+	// UserID returns the ID of the local user the request is logged in as;
+	// ok is false when nobody is logged in. It usually reads the app's
+	// session or auth middleware. Optional. Default: nobody is ever logged
+	// in (see UserRequired for what that means).
+	UserID func(c *gin.Context) (userID string, ok bool)
+
+	// UserRequired makes Token, SetToken and SwapToken fail with ErrNoUser
+	// when nobody is logged in (Token's error also matches
+	// ginoauth.ErrNoToken, so a logged-out visitor simply has no token);
+	// DeleteToken then has nothing to delete and returns nil. Optional.
+	// Default false: a visitor who is not logged in gets an anonymous row
+	// (user_id NULL) that belongs to their session alone: its ID is kept
+	// in the visitor's gin-contrib/sessions session, so no other visitor
+	// can read it, and saving it never touches any other row. Remove stale
+	// anonymous rows with DeleteAnonymous.
+	UserRequired bool
+
+	// Model is the GORM model of the table: &Account{}, or a pointer to a
+	// struct of yours that embeds Account. Optional. Default &Account{}.
+	Model any
+	// Table is the table name. Optional. Default: the Model's table name
+	// when Model is set, otherwise DefaultTable ("oauth_accounts").
+	Table string
+
+	// Keys turns on encryption at rest: tokens are sealed with AES-GCM
+	// under Keys[0] (16, 24 or 32 bytes), with the row's provider and ID
+	// as associated data. Every key in the list can open tokens, so keys
+	// rotate: put a new key first, run Reencrypt, then drop the old one.
+	// Keep the keys out of the database and the source code. Optional.
+	// Default none: tokens are stored as JSON.
+	Keys [][]byte
+
+	// CacheTTL turns on a per-process read cache of tokens by (provider,
+	// user) for this long. Writes through this Store invalidate it at once;
+	// writes by other app instances show after at most CacheTTL. Tokens
+	// that expire within a minute are always read from the database, so
+	// refreshes start from the stored token. Optional. Default 0: no cache.
+	CacheTTL time.Duration
+
+	// RefreshLease is how long an app instance that is about to refresh an
+	// expired token may hold the row's refresh lease. While one instance
+	// holds it, the others wait (at most this long) for its refreshed token
+	// instead of spending the same refresh token, which a provider that
+	// rotates refresh tokens would accept only once. The lease ends when
+	// the refreshed token is saved or the request ends. Optional. Default
+	// 10 seconds. Negative: no lease (compare-and-swap only).
+	RefreshLease time.Duration
+
+	// SessionName selects the session under sessions.SessionsMany, for the
+	// anonymous rows. Optional.
+	SessionName string
+}
+
+// Store is a [ginoauth.Storage] and [ginoauth.TokenSwapper] backed by a SQL
+// table through GORM. It is safe for concurrent use, and several app
+// instances may share one table.
+type Store struct {
+	db     *gorm.DB
+	cfg    Config
+	table  string
+	model  any
+	keys   *keyRing
+	cache  *cache
+	now    func() time.Time
+	owner  string // this instance's refresh lease owner ID
+	lease  time.Duration
+	claims singleflight.Group
+	polls  singleflight.Group
+}
+
+var (
+	_ ginoauth.Storage      = (*Store)(nil)
+	_ ginoauth.TokenSwapper = (*Store)(nil)
+)
+
+// requiredColumns are the columns of Account; a custom Model must have them.
+var requiredColumns = []string{"id", "provider", "provider_user_id", "user_id", "token", "version", "refresh_lease", "created_at", "updated_at"}
+
+// New returns a Store on db. It does not touch the database: create the
+// table with AutoMigrate (or your own migrations) first.
+//
+// db's logger is wrapped so that it never logs the statements' parameters,
+// which contain tokens.
+func New(db *gorm.DB, cfg Config) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("gormstore: config: db is nil")
+	}
+	if cfg.UserRequired && cfg.UserID == nil {
+		return nil, errors.New("gormstore: config: UserRequired needs a UserID function")
+	}
+	s := &Store{cfg: cfg, now: time.Now, cache: newCache(cfg.CacheTTL), owner: rand.Text()[:16], lease: cfg.RefreshLease}
+	if s.lease == 0 {
+		s.lease = defaultRefreshLease
+	}
+	s.model = cfg.Model
+	if s.model == nil {
+		s.model = &Account{}
+	}
+	sch, err := schema.Parse(s.model, &sync.Map{}, db.NamingStrategy)
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: config: Model: %w", err)
+	}
+	for _, col := range requiredColumns {
+		if _, ok := sch.FieldsByDBName[col]; !ok {
+			return nil, fmt.Errorf("gormstore: config: Model %s has no %q column; embed gormstore.Account", sch.Name, col)
+		}
+	}
+	switch {
+	case cfg.Table != "":
+		s.table = cfg.Table
+	case cfg.Model != nil:
+		s.table = sch.Table
+	default:
+		s.table = DefaultTable
+	}
+	if s.keys, err = newKeyRing(cfg.Keys); err != nil {
+		return nil, err
+	}
+	lg := db.Logger
+	if lg == nil {
+		lg = logger.Discard
+	}
+	s.db = db.Session(&gorm.Session{NewDB: true, Logger: noParams{lg}})
+	return s, nil
+}
+
+// noParams is the app's GORM logger without statement parameters.
+type noParams struct{ logger.Interface }
+
+func (l noParams) LogMode(level logger.LogLevel) logger.Interface {
+	return noParams{l.Interface.LogMode(level)}
+}
+
+// ParamsFilter implements gorm.ParamsFilter: statements are logged with
+// their placeholders, never with the tokens bound to them.
+func (noParams) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
+
+// Table returns the name of the store's table.
+func (s *Store) Table() string { return s.table }
+
+// AutoMigrate creates or updates the table and its indexes: a unique index
+// on (provider, provider_user_id) and an index on (provider, user_id). The
+// index names contain the table name. New never migrates; call this at
+// start-up or from your migration tool.
+func (s *Store) AutoMigrate(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).Table(s.table).AutoMigrate(s.model); err != nil {
+		return dbErr("migrate table "+s.table, err)
+	}
+	return nil
+}
+
+// dbError is a database failure. Its message never contains a password
+// (drivers do not put one in, and anything that looks like one is
+// removed).
+type dbError struct {
+	op  string
+	err error
+}
+
+var (
+	passwordParam = regexp.MustCompile(`(?i)(password\s*=\s*)\S+`)
+	passwordURL   = regexp.MustCompile(`(://[^:/@\s]*:)[^@\s]*@`)
+	passwordMySQL = regexp.MustCompile(`\b([\w.-]+:)[^@\s]*@(tcp|unix)\(`)
+)
+
+func (e *dbError) Error() string {
+	msg := passwordParam.ReplaceAllString(e.err.Error(), "${1}xxxxx")
+	msg = passwordURL.ReplaceAllString(msg, "${1}xxxxx@")
+	msg = passwordMySQL.ReplaceAllString(msg, "${1}xxxxx@${2}(")
+	return "gormstore: " + e.op + ": " + msg
+}
+
+func (e *dbError) Unwrap() error { return e.err }
+
+func dbErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *dbError
+	if errors.As(err, &de) {
+		return err
+	}
+	return &dbError{op: op, err: err}
+}
+
+func ctxOf(c *gin.Context) context.Context {
+	if c != nil && c.Request != nil {
+		return c.Request.Context()
+	}
+	return context.Background()
+}
+
+// user resolves the request's local user.
+func (s *Store) user(c *gin.Context) (string, bool) {
+	if s.cfg.UserID == nil {
+		return "", false
+	}
+	id, ok := s.cfg.UserID(c)
+	return id, ok && id != ""
+}
+
+func (s *Store) invalidate(provider, userID string) {
+	if s.cache != nil {
+		s.cache.invalidate(cacheKey{provider, userID})
+	}
+}
+
+// Token implements [ginoauth.Storage]: the logged-in user's token for
+// provider (the most recently updated one if the user linked several
+// accounts of that provider), or the anonymous visitor's, or
+// ginoauth.ErrNoToken.
+func (s *Store) Token(c *gin.Context, provider string) (*ginoauth.Token, error) {
+	if uid, ok := s.user(c); ok {
+		return s.load(ctxOf(c), provider, uid, func() bool { return s.refreshLikely(c, provider) })
+	}
+	if s.cfg.UserRequired {
+		return nil, noUserToken{}
+	}
+	return s.anonLoad(c, provider)
+}
+
+// SetToken implements [ginoauth.Storage]. For a logged-in user it updates
+// the user's most recently updated row for provider, keeping its provider
+// user ID and every other column, or inserts one; it never deletes a row.
+func (s *Store) SetToken(c *gin.Context, provider string, t *ginoauth.Token) error {
+	if uid, ok := s.user(c); ok {
+		return s.Save(ctxOf(c), provider, uid, t)
+	}
+	if s.cfg.UserRequired {
+		return fmt.Errorf("gormstore: save %s token: %w", provider, ErrNoUser)
+	}
+	if err := checkToken(t); err != nil {
+		return err
+	}
+	return s.anonSave(c, provider, t)
+}
+
+// DeleteToken implements [ginoauth.Storage]; see Delete. Without a
+// logged-in user it deletes the visitor's anonymous row, if any.
+func (s *Store) DeleteToken(c *gin.Context, provider string) error {
+	if uid, ok := s.user(c); ok {
+		return s.Delete(ctxOf(c), provider, uid)
+	}
+	if s.cfg.UserRequired {
+		return nil // nothing is stored for a visitor who is not logged in
+	}
+	return s.anonDelete(c, provider)
+}
+
+// SwapToken implements [ginoauth.TokenSwapper] with a compare-and-swap on
+// the row's version: it stores new only if the stored token is still old,
+// and otherwise returns the stored token, which another request or app
+// instance saved meanwhile. If the token was deleted meanwhile (logout,
+// unlink) it stores nothing and returns new.
+func (s *Store) SwapToken(c *gin.Context, provider string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	if uid, ok := s.user(c); ok {
+		return s.swap(ctxOf(c), provider, uid, old, new)
+	}
+	if s.cfg.UserRequired {
+		return nil, fmt.Errorf("gormstore: swap %s token: %w", provider, ErrNoUser)
+	}
+	return s.anonSwap(c, provider, old, new)
+}
+
+func checkToken(t *ginoauth.Token) error {
+	if t == nil || t.AccessToken == "" {
+		return errors.New("gormstore: token has no access token")
+	}
+	return nil
+}
+
+// Load returns userID's token for provider, or ginoauth.ErrNoToken: the
+// user-ID form of Token, for background jobs. If the token is expired and
+// another instance is refreshing it, Load waits for the refreshed token
+// (see Config.RefreshLease).
+func (s *Store) Load(ctx context.Context, provider, userID string) (*ginoauth.Token, error) {
+	return s.load(ctx, provider, userID, nil)
+}
+
+// load is Load; claim, when not nil, says whether the caller is about to
+// refresh an expired token, and so should take the refresh lease.
+func (s *Store) load(ctx context.Context, provider, userID string, claim func() bool) (*ginoauth.Token, error) {
+	if userID == "" {
+		return nil, noUserToken{}
+	}
+	k := cacheKey{provider, userID}
+	var gen uint64
+	if s.cache != nil {
+		if t, ok := s.cache.get(k, s.now()); ok {
+			if t == nil {
+				return nil, ginoauth.ErrNoToken
+			}
+			return t.Clone(), nil
+		}
+		gen = s.cache.generation()
+	}
+	db := s.db.WithContext(ctx)
+	read := func() (*Account, error) { return s.current(db, provider, userID, true) }
+	row, err := read()
+	if err != nil {
+		return nil, dbErr("load "+provider+" token", err)
+	}
+	if row == nil {
+		if s.cache != nil {
+			s.cache.put(k, nil, gen, s.now())
+		}
+		return nil, ginoauth.ErrNoToken
+	}
+	t, err := s.decode(row.Token, provider, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	if t, err = s.settle(ctx, provider, row, t, claim, read); err != nil {
+		return nil, err
+	}
+	if s.cache != nil {
+		s.cache.put(k, t, gen, s.now())
+		return t.Clone(), nil
+	}
+	return t, nil
+}
+
+// current returns the row that holds userID's token for provider: the most
+// recently updated one (with a token, if withToken), or nil.
+func (s *Store) current(db *gorm.DB, provider, userID string, withToken bool) (*Account, error) {
+	var rows []Account
+	q := db.Table(s.table).Select("id", "token", "version", "refresh_lease").
+		Where("provider = ? AND user_id = ?", provider, userID)
+	if withToken {
+		q = q.Where("token <> ''")
+	}
+	if err := q.Order("updated_at DESC").Order("id DESC").Limit(1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// Save stores t as userID's token for provider, in one transaction: it
+// updates the user's most recently updated row for provider (keeping the
+// provider user ID and any other column) or inserts one. It never deletes a
+// row.
+func (s *Store) Save(ctx context.Context, provider, userID string, t *ginoauth.Token) error {
+	if userID == "" {
+		return fmt.Errorf("gormstore: save %s token: %w", provider, ErrNoUser)
+	}
+	if err := checkToken(t); err != nil {
+		return err
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row, err := s.current(tx, provider, userID, false)
+		if err != nil {
+			return err
+		}
+		if row != nil {
+			ok, err := s.writeToken(tx, provider, row.ID, t, "")
+			if err != nil || ok {
+				return err
+			}
+			// The row was deleted meanwhile: insert a new one.
+		}
+		_, err = s.insert(tx, Account{Provider: provider, UserID: ptr(userID)}, t)
+		return err
+	})
+	s.invalidate(provider, userID)
+	return dbErr("save "+provider+" token", err)
+}
+
+// writeToken stores t in row id (with the extra where condition, if any)
+// and bumps its version. It reports whether the row was written.
+func (s *Store) writeToken(db *gorm.DB, provider string, id int64, t *ginoauth.Token, where string, args ...any) (bool, error) {
+	enc, err := s.encode(t, provider, id)
+	if err != nil {
+		return false, err
+	}
+	q := db.Table(s.table).Where("id = ?", id)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	res := q.Updates(map[string]any{
+		"token":         enc,
+		"version":       gorm.Expr("version + 1"),
+		"refresh_lease": nil,
+		"updated_at":    s.now().UTC(),
+	})
+	return res.RowsAffected == 1, res.Error
+}
+
+// insert adds row a holding t. Call it inside a transaction: with Keys, the
+// token is sealed in a second statement, once the row's ID is known.
+func (s *Store) insert(tx *gorm.DB, a Account, t *ginoauth.Token) (Account, error) {
+	now := s.now().UTC()
+	a.ID, a.CreatedAt, a.UpdatedAt, a.Version = 0, now, now, 1
+	a.Token = ""
+	if s.keys == nil {
+		enc, err := s.encode(t, a.Provider, 0)
+		if err != nil {
+			return a, err
+		}
+		a.Token = enc
+	}
+	if err := tx.Table(s.table).Create(&a).Error; err != nil {
+		return a, err
+	}
+	if s.keys != nil {
+		enc, err := s.encode(t, a.Provider, a.ID)
+		if err != nil {
+			return a, err
+		}
+		if err := tx.Table(s.table).Where("id = ?", a.ID).Update("token", enc).Error; err != nil {
+			return a, err
+		}
+		a.Token = enc
+	}
+	return a, nil
+}
+
+// Delete removes userID's tokens for provider. Rows that only hold a token
+// are deleted; rows that link a provider account (ProviderUserID set) keep
+// the link with an empty token, so logging out of a provider does not
+// disconnect the account (use Linker.Unlink for that). Deleting what is not
+// there is not an error.
+func (s *Store) Delete(ctx context.Context, provider, userID string) error {
+	if userID == "" {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Table(s.table).
+			Where("provider = ? AND user_id = ? AND provider_user_id IS NULL", provider, userID).
+			Delete(&Account{}).Error
+		if err != nil {
+			return err
+		}
+		return tx.Table(s.table).
+			Where("provider = ? AND user_id = ? AND provider_user_id IS NOT NULL AND token <> ''", provider, userID).
+			Updates(map[string]any{"token": "", "version": gorm.Expr("version + 1"), "refresh_lease": nil}).Error
+	})
+	s.invalidate(provider, userID)
+	return dbErr("delete "+provider+" token", err)
+}
+
+// maxSwapAttempts bounds the compare-and-swap retries of one swap.
+const maxSwapAttempts = 5
+
+func (s *Store) swap(ctx context.Context, provider, userID string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	if userID == "" {
+		return nil, fmt.Errorf("gormstore: swap %s token: %w", provider, ErrNoUser)
+	}
+	if err := checkToken(new); err != nil {
+		return nil, err
+	}
+	db := s.db.WithContext(ctx)
+	defer s.invalidate(provider, userID)
+	return s.casLoop(provider, new, old, func() (*Account, error) {
+		return s.current(db, provider, userID, true)
+	}, func(row *Account) (bool, error) {
+		return s.writeToken(db, provider, row.ID, new, "version = ?", row.Version)
+	})
+}
+
+// casLoop reads the current row, returns its token if it is no longer old,
+// and otherwise writes new with a compare-and-swap, re-reading after a lost
+// race.
+func (s *Store) casLoop(provider string, new, old *ginoauth.Token, read func() (*Account, error), write func(*Account) (bool, error)) (*ginoauth.Token, error) {
+	for range maxSwapAttempts {
+		row, err := read()
+		if err != nil {
+			return nil, dbErr("swap "+provider+" token", err)
+		}
+		if row == nil {
+			// Deleted meanwhile (logout, unlink): do not bring it back.
+			return new, nil
+		}
+		cur, err := s.decode(row.Token, provider, row.ID)
+		if err != nil {
+			return nil, err
+		}
+		if old != nil && !sameToken(cur, old) {
+			return cur, nil
+		}
+		ok, err := write(row)
+		if err != nil {
+			return nil, dbErr("swap "+provider+" token", err)
+		}
+		if ok {
+			return new, nil
+		}
+		// Another writer won; read what it wrote.
+	}
+	return nil, fmt.Errorf("gormstore: swap %s token: the row kept changing; gave up after %d attempts", provider, maxSwapAttempts)
+}
+
+func sameToken(a, b *ginoauth.Token) bool {
+	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// Ref returns a [ginoauth.TokenRef] for userID's token for provider, for
+// Blueprint.ClientFor in a background job: the client loads the token,
+// refreshes it when it expires and saves it with the same compare-and-swap
+// as requests do.
+//
+//	client := bp.ClientFor(ctx, store.Ref(bp.Name(), userID))
+func (s *Store) Ref(provider, userID string) ginoauth.TokenRef {
+	return ref{s: s, provider: provider, userID: userID}
+}
+
+type ref struct {
+	s                *Store
+	provider, userID string
+}
+
+// Load is called by the blueprint's token source, which refreshes an
+// expired token right after: it takes the refresh lease.
+func (r ref) Load(ctx context.Context) (*ginoauth.Token, error) {
+	return r.s.load(ctx, r.provider, r.userID, alwaysClaim)
+}
+
+func (r ref) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	return r.s.swap(ctx, r.provider, r.userID, old, new)
+}
+
+// Accounts returns userID's rows, for a "connected accounts" page: ordered
+// by provider, then most recently updated first. The Token field is not
+// loaded.
+func (s *Store) Accounts(ctx context.Context, userID string) ([]Account, error) {
+	if userID == "" {
+		return nil, ErrNoUser
+	}
+	var rows []Account
+	err := s.db.WithContext(ctx).Table(s.table).
+		Select("id", "provider", "provider_user_id", "user_id", "version", "created_at", "updated_at").
+		Where("user_id = ?", userID).
+		Order("provider").Order("updated_at DESC").Order("id DESC").
+		Find(&rows).Error
+	if err != nil {
+		return nil, dbErr("list accounts", err)
+	}
+	return rows, nil
+}
+
+// DeleteAnonymous deletes the anonymous rows (no user, no provider account)
+// last written before before, and returns how many it deleted. Run it now
+// and then with the app's session lifetime, e.g.
+// store.DeleteAnonymous(ctx, time.Now().Add(-30*24*time.Hour)).
+func (s *Store) DeleteAnonymous(ctx context.Context, before time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Table(s.table).
+		Where("user_id IS NULL AND provider_user_id IS NULL AND updated_at < ?", before.UTC()).
+		Delete(&Account{})
+	return res.RowsAffected, dbErr("delete anonymous rows", res.Error)
+}
+
+// Anonymous rows: the row ID lives in the visitor's session.
+
+func (s *Store) anonKey(provider string) string { return "gormstore:" + s.table + ":" + provider }
+
+func (s *Store) session(c *gin.Context) (sessions.Session, error) {
+	v, ok := c.Get(sessions.DefaultKey)
+	if !ok || v == nil {
+		return nil, ginoauth.ErrNoSession
+	}
+	switch sess := v.(type) {
+	case sessions.Session:
+		return sess, nil
+	case map[string]sessions.Session:
+		if one, ok := sess[s.cfg.SessionName]; ok && one != nil {
+			return one, nil
+		}
+		return nil, fmt.Errorf("gormstore: no session named %q: check Config.SessionName", s.cfg.SessionName)
+	}
+	return nil, ginoauth.ErrNoSession
+}
+
+func (s *Store) anonID(c *gin.Context, provider string) (sessions.Session, int64, error) {
+	sess, err := s.session(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	raw, _ := sess.Get(s.anonKey(provider)).(string)
+	id, _ := strconv.ParseInt(raw, 10, 64)
+	return sess, id, nil
+}
+
+func (s *Store) anonRow(db *gorm.DB, provider string, id int64) (*Account, error) {
+	var rows []Account
+	err := db.Table(s.table).Select("id", "token", "version", "refresh_lease").
+		Where("id = ? AND provider = ? AND user_id IS NULL AND token <> ''", id, provider).
+		Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
+}
+
+func (s *Store) anonLoad(c *gin.Context, provider string) (*ginoauth.Token, error) {
+	_, id, err := s.anonID(c, provider)
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
+		return nil, ginoauth.ErrNoToken
+	}
+	ctx := ctxOf(c)
+	db := s.db.WithContext(ctx)
+	read := func() (*Account, error) { return s.anonRow(db, provider, id) }
+	row, err := read()
+	if err != nil {
+		return nil, dbErr("load "+provider+" token", err)
+	}
+	if row == nil {
+		return nil, ginoauth.ErrNoToken
+	}
+	t, err := s.decode(row.Token, provider, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.settle(ctx, provider, row, t, func() bool { return s.refreshLikely(c, provider) }, read)
+}
+
+func (s *Store) anonSave(c *gin.Context, provider string, t *ginoauth.Token) error {
+	sess, id, err := s.anonID(c, provider)
+	if err != nil {
+		return err
+	}
+	db := s.db.WithContext(ctxOf(c))
+	if id != 0 {
+		ok, err := s.writeToken(db, provider, id, t, "provider = ? AND user_id IS NULL", provider)
+		if err != nil {
+			return dbErr("save "+provider+" token", err)
+		}
+		if ok {
+			return nil
+		}
+	}
+	var a Account
+	err = db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		a, err = s.insert(tx, Account{Provider: provider}, t)
+		return err
+	})
+	if err != nil {
+		return dbErr("save "+provider+" token", err)
+	}
+	sess.Set(s.anonKey(provider), strconv.FormatInt(a.ID, 10))
+	if err := sess.Save(); err != nil {
+		return fmt.Errorf("gormstore: save session: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) anonDelete(c *gin.Context, provider string) error {
+	sess, id, err := s.anonID(c, provider)
+	if err != nil || id == 0 {
+		return err
+	}
+	err = s.db.WithContext(ctxOf(c)).Table(s.table).
+		Where("id = ? AND provider = ? AND user_id IS NULL", id, provider).
+		Delete(&Account{}).Error
+	if err != nil {
+		return dbErr("delete "+provider+" token", err)
+	}
+	sess.Delete(s.anonKey(provider))
+	if err := sess.Save(); err != nil {
+		return fmt.Errorf("gormstore: save session: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) anonSwap(c *gin.Context, provider string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	if err := checkToken(new); err != nil {
+		return nil, err
+	}
+	_, id, err := s.anonID(c, provider)
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
+		return new, nil
+	}
+	db := s.db.WithContext(ctxOf(c))
+	return s.casLoop(provider, new, old, func() (*Account, error) {
+		return s.anonRow(db, provider, id)
+	}, func(row *Account) (bool, error) {
+		return s.writeToken(db, provider, row.ID, new, "version = ? AND user_id IS NULL", row.Version)
+	})
+}

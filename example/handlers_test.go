@@ -1,0 +1,463 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ginoauth/ginoauth/backends/gormstore"
+	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+)
+
+func TestLoginStartsOnlyWithPostAndCSRF(t *testing.T) {
+	t.Parallel()
+	_, ts := startApp(t, nil)
+	other := newVisitor(t, ts).csrf() // a valid token, of another session
+
+	tests := []struct {
+		name       string
+		method     string
+		token      func(v *visitor) string // nil: no token sent
+		wantStatus int
+		wantIn     string // in the body, or in Location for redirects
+	}{
+		{"GET redirects home", http.MethodGet, nil, http.StatusSeeOther, "/"},
+		{"POST without token", http.MethodPost, nil, http.StatusForbidden, "This form has expired"},
+		{"POST with a wrong token", http.MethodPost, func(*visitor) string { return "not-the-token" }, http.StatusForbidden, "This form has expired"},
+		{"POST with another session's token", http.MethodPost, func(*visitor) string { return other }, http.StatusForbidden, "This form has expired"},
+		{"POST with the session's token", http.MethodPost, (*visitor).csrf, http.StatusFound, "/dev-provider/authorize?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := newVisitor(t, ts)
+			v.get("/") // a session with a CSRF token
+			var p page
+			if tt.method == http.MethodGet {
+				p = v.get("/login/dev")
+			} else {
+				form := url.Values{}
+				if tt.token != nil {
+					form.Set("csrf_token", tt.token(v))
+				}
+				p = v.post("/login/dev", form)
+			}
+			if p.Status != tt.wantStatus {
+				t.Fatalf("status: got %d, want %d", p.Status, tt.wantStatus)
+			}
+			if got := p.Body + p.Location; !strings.Contains(got, tt.wantIn) {
+				t.Errorf("response: got %q, want it to contain %q", got, tt.wantIn)
+			}
+		})
+	}
+
+	t.Run("the redirect carries PKCE and a state", func(t *testing.T) {
+		v := newVisitor(t, ts)
+		p := v.post("/login/dev", url.Values{"csrf_token": {v.csrf()}})
+		u, err := url.Parse(p.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("state") == "" {
+			t.Errorf("authorization URL query: got %v, want an S256 code challenge and a state", q)
+		}
+	})
+}
+
+func TestErrorPages(t *testing.T) {
+	t.Parallel()
+	a, ts := startApp(t, nil)
+
+	tests := []struct {
+		name       string
+		run        func(v *visitor) page
+		wantStatus int
+		wantTitle  string
+		wantKind   string
+	}{
+		{
+			name:       "denied",
+			run:        func(v *visitor) page { return v.answer(v.startLogin("dev"), "dev", "") },
+			wantStatus: http.StatusBadRequest, wantTitle: "Login cancelled", wantKind: "provider_denied",
+		},
+		{
+			name: "state expired or replayed",
+			run: func(v *visitor) page {
+				v.get("/")
+				return v.get("/login/dev/authorized?code=abc&state=never-issued")
+			},
+			wantStatus: http.StatusBadRequest, wantTitle: "This login has expired", wantKind: "state_missing",
+		},
+		{
+			name: "provider down during login",
+			run: func(v *visitor) page {
+				chooser := v.startLogin("sandbox")
+				a.sandbox.FailNext("/token", http.StatusServiceUnavailable, "down for maintenance")
+				return v.answer(chooser, "sandbox", "1002")
+			},
+			wantStatus: http.StatusBadGateway, wantTitle: "Sandbox is not answering", wantKind: "exchange_failed",
+		},
+		{
+			name: "provider down during a token refresh",
+			run: func(v *visitor) page {
+				v.login("dev", "1003")
+				expireStoredToken(t, a, "dev", v.localUser())
+				a.dev.FailNext("/token", http.StatusServiceUnavailable, "down for maintenance")
+				return v.get("/profile/dev")
+			},
+			wantStatus: http.StatusBadGateway, wantTitle: "Dev is not answering", wantKind: "refresh_failed",
+		},
+		{
+			name: "account linked to another user",
+			run: func(v *visitor) page {
+				first := newVisitor(t, ts)
+				first.login("dev", "1001")
+				first.login("sandbox", "1001") // sandbox's 1001 now belongs to this user
+				v.login("dev", "1002")
+				return v.login("sandbox", "1001")
+			},
+			wantStatus: http.StatusInternalServerError, wantTitle: "Account already in use", wantKind: "hook_failed",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.run(newVisitor(t, ts))
+			if p.Status != tt.wantStatus {
+				t.Errorf("status: got %d, want %d", p.Status, tt.wantStatus)
+			}
+			body := html.UnescapeString(p.Body)
+			if !strings.Contains(body, `id="error-title">`+tt.wantTitle+"<") {
+				t.Errorf("page: got %q, want the title %q", body, tt.wantTitle)
+			}
+			if !strings.Contains(body, `id="error-kind">`+tt.wantKind+"<") {
+				t.Errorf("page: want the error kind %q", tt.wantKind)
+			}
+			if !strings.Contains(body, `name="csrf_token"`) {
+				t.Error("page: want a Try again form carrying the CSRF token")
+			}
+		})
+	}
+}
+
+// expireStoredToken makes the user's stored token look expired, so the next
+// API call refreshes it.
+func expireStoredToken(t *testing.T, a *app, provider, userID string) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := a.store.Load(ctx, provider, userID)
+	if err != nil {
+		t.Fatalf("load token: %v", err)
+	}
+	tok = tok.Clone()
+	tok.Expiry = time.Now().Add(-time.Minute)
+	if err := a.store.Save(ctx, provider, userID, tok); err != nil {
+		t.Fatalf("save token: %v", err)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	_, ts := startApp(t, nil)
+	v := newVisitor(t, ts)
+	home := v.login("dev", "1002")
+	if !strings.Contains(home.Body, "Welcome, Bob Example!") {
+		t.Fatalf("after login: want the welcome flash, got %q", home.Body)
+	}
+	id := v.localUser()
+	if id == "" {
+		t.Fatal("after login: no local user on the home page")
+	}
+
+	if p := v.post("/logout", url.Values{"csrf_token": {"forged"}}); p.Status != http.StatusForbidden {
+		t.Errorf("logout with a forged token: got %d, want %d", p.Status, http.StatusForbidden)
+	}
+	if got := v.localUser(); got != id {
+		t.Fatalf("after a forged logout: got user %q, want still %q", got, id)
+	}
+
+	p := v.post("/logout", url.Values{"csrf_token": {v.csrf()}})
+	if p.Status != http.StatusSeeOther || p.Location != "/" {
+		t.Fatalf("logout: got %d to %q, want 303 to /", p.Status, p.Location)
+	}
+	home = v.get("/")
+	if !strings.Contains(home.Body, "You are logged out.") || !strings.Contains(home.Body, "Log in with Dev") {
+		t.Errorf("home after logout: want the flash and the login buttons, got %q", home.Body)
+	}
+	if got := v.localUser(); got != "" {
+		t.Errorf("after logout: got user %q, want nobody", got)
+	}
+	if p := v.get("/profile/dev"); p.Status != http.StatusSeeOther {
+		t.Errorf("profile after logout: got %d, want %d", p.Status, http.StatusSeeOther)
+	}
+
+	v.login("dev", "1002")
+	if got := v.localUser(); got != id {
+		t.Errorf("logging in again: got local user %q, want %q", got, id)
+	}
+}
+
+func TestConnectAndDisconnect(t *testing.T) {
+	t.Parallel()
+	a, ts := startApp(t, nil)
+	v := newVisitor(t, ts)
+	v.login("dev", "1001")
+	id := v.localUser()
+
+	home := v.login("sandbox", "1003")
+	if !strings.Contains(home.Body, "Connected your Sandbox account.") || !strings.Contains(home.Body, `data-provider="sandbox"`) {
+		t.Fatalf("after connecting: want the flash and the sandbox account, got %q", home.Body)
+	}
+	if got := v.localUser(); got != id {
+		t.Fatalf("connecting changed the local user: got %q, want %q", got, id)
+	}
+	p := v.get("/profile/sandbox")
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Carol Example") {
+		t.Fatalf("sandbox profile: got %d %q, want the API's answer about Carol", p.Status, p.Body)
+	}
+
+	accounts, err := a.accounts(context.Background(), id)
+	if err != nil || len(accounts) != 2 {
+		t.Fatalf("accounts: got %v, %v; want 2", accounts, err)
+	}
+	byProvider := map[string]OAuthAccount{}
+	for _, acc := range accounts {
+		byProvider[acc.Provider] = acc
+	}
+	if got := byProvider["sandbox"].AvatarURL; !strings.HasSuffix(got, "/static/avatars/carol.svg") {
+		t.Errorf("sandbox avatar: got %q, want carol's", got)
+	}
+
+	disconnect := func(acc OAuthAccount) page {
+		return v.post(fmt.Sprintf("/accounts/%d/disconnect", acc.ID), url.Values{"csrf_token": {v.csrf()}})
+	}
+	if p := v.post(fmt.Sprintf("/accounts/%d/disconnect", byProvider["sandbox"].ID), nil); p.Status != http.StatusForbidden {
+		t.Errorf("disconnect without a token: got %d, want %d", p.Status, http.StatusForbidden)
+	}
+	revokes := a.sandbox.Count("/revoke")
+	if p := disconnect(byProvider["sandbox"]); p.Status != http.StatusSeeOther {
+		t.Fatalf("disconnect: got %d, want %d", p.Status, http.StatusSeeOther)
+	}
+	if got := a.sandbox.Count("/revoke"); got != revokes+1 {
+		t.Errorf("revocation requests: got %d, want %d", got, revokes+1)
+	}
+	home = v.get("/")
+	if strings.Contains(home.Body, `data-provider="sandbox"`) || !strings.Contains(home.Body, "Disconnected your Sandbox account") {
+		t.Errorf("home after disconnect: want the flash and no sandbox account, got %q", home.Body)
+	}
+
+	// The last account stays: it is the only way to log in.
+	disconnect(byProvider["dev"])
+	home = v.get("/")
+	if !strings.Contains(home.Body, "only account you log in with") || !strings.Contains(home.Body, `data-provider="dev"`) {
+		t.Errorf("disconnecting the last account: want it kept with a flash, got %q", home.Body)
+	}
+
+	// Another user's account cannot be disconnected.
+	intruder := newVisitor(t, ts)
+	intruder.login("dev", "1002")
+	intruder.post(fmt.Sprintf("/accounts/%d/disconnect", byProvider["dev"].ID), url.Values{"csrf_token": {intruder.csrf()}})
+	if got, err := a.accounts(context.Background(), id); err != nil || len(got) != 1 {
+		t.Errorf("after another user's attempt: got %v, %v; want the account kept", got, err)
+	}
+}
+
+func TestTokensEncryptedAtRest(t *testing.T) {
+	t.Parallel()
+	a, ts := startApp(t, nil)
+	v := newVisitor(t, ts)
+	v.login("dev", "1001")
+	var rows []gormstore.Account
+	if err := a.db.Table(gormstore.DefaultTable).Find(&rows).Error; err != nil || len(rows) != 1 {
+		t.Fatalf("rows: got %d, %v; want 1", len(rows), err)
+	}
+	if got := rows[0].Token; !strings.HasPrefix(got, "gcm1:") || strings.Contains(got, "access_token") {
+		t.Errorf("stored token: got a value starting %q, want an AES-GCM sealed token", got[:min(len(got), 8)])
+	}
+}
+
+func TestPagesWithoutLogin(t *testing.T) {
+	t.Parallel()
+	_, ts := startApp(t, nil)
+	tests := []struct {
+		name, path string
+		wantStatus int
+		wantIn     string
+	}{
+		{"home", "/", http.StatusOK, "Log in with Dev"},
+		{"profile", "/profile/dev", http.StatusSeeOther, ""},
+		{"unknown provider", "/profile/nope", http.StatusSeeOther, ""},
+		{"not found", "/nope", http.StatusNotFound, "Page not found"},
+		{"stylesheet", "/static/style.css", http.StatusOK, ".card"},
+		{"avatar", "/static/avatars/alice.svg", http.StatusOK, "<svg"},
+		{"dev provider discovery", "/dev-provider/.well-known/openid-configuration", http.StatusOK, `"issuer"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newVisitor(t, ts).get(tt.path)
+			if p.Status != tt.wantStatus || !strings.Contains(p.Body, tt.wantIn) {
+				t.Errorf("GET %s: got %d %q, want %d with %q", tt.path, p.Status, p.Body, tt.wantStatus, tt.wantIn)
+			}
+		})
+	}
+}
+
+// TestRedisSessions runs a login with sessions in Redis.
+func TestRedisSessions(t *testing.T) {
+	addr := os.Getenv("GINOAUTH_REDIS_ADDR")
+	if addr == "" {
+		t.Skip("set GINOAUTH_REDIS_ADDR (e.g. 127.0.0.1:6379) to test Redis sessions")
+	}
+	t.Parallel()
+	_, ts := startApp(t, func(c *config) { c.RedisURL = "redis://" + addr + "/0" })
+	v := newVisitor(t, ts)
+	v.login("dev", "1001")
+	if v.localUser() == "" {
+		t.Fatal("with Redis sessions: not logged in after the login")
+	}
+	if p := v.get("/profile/dev"); p.Status != http.StatusOK || !strings.Contains(p.Body, "alice@example.com") {
+		t.Errorf("profile: got %d %q", p.Status, p.Body)
+	}
+}
+
+// TestPostgreSQL runs the app on PostgreSQL, in a schema of its own.
+func TestPostgreSQL(t *testing.T) {
+	dsn := os.Getenv("GINOAUTH_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("set GINOAUTH_POSTGRES_DSN (e.g. \"host=127.0.0.1 user=postgres dbname=test sslmode=disable\") to test PostgreSQL")
+	}
+	t.Parallel()
+	admin, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := "example_" + strings.ToLower(rand.Text()[:10])
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if db, err := admin.DB(); err == nil {
+			db.Close()
+		}
+	})
+	_, ts := startApp(t, func(c *config) { c.DatabaseURL = dsn + " search_path=" + schema })
+	v := newVisitor(t, ts)
+	v.login("dev", "1003")
+	id := v.localUser()
+	v.post("/logout", url.Values{"csrf_token": {v.csrf()}})
+	v.login("dev", "1003")
+	if got := v.localUser(); id == "" || got != id {
+		t.Errorf("on PostgreSQL: got local user %q after logging in again, want %q", got, id)
+	}
+}
+
+func TestProfileRefreshesAnExpiredToken(t *testing.T) {
+	t.Parallel()
+	a, ts := startApp(t, nil)
+	v := newVisitor(t, ts)
+	v.login("dev", "1002")
+	expireStoredToken(t, a, "dev", v.localUser())
+	refreshes := a.dev.Grants("refresh_token")
+	p := v.get("/profile/dev")
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `id="api-status">200 OK<`) || !strings.Contains(p.Body, "bob@example.com") {
+		t.Fatalf("profile with an expired token: got %d %q, want the API's answer", p.Status, p.Body)
+	}
+	if got := a.dev.Grants("refresh_token"); got != refreshes+1 {
+		t.Errorf("refresh grants: got %d, want %d", got, refreshes+1)
+	}
+	tok, err := a.store.Load(context.Background(), "dev", v.localUser())
+	if err != nil || !tok.Expiry.After(time.Now()) {
+		t.Errorf("stored token after the refresh: got %v, %v; want a fresh one saved", tok, err)
+	}
+}
+
+// TestProvidersFromEnvironment turns on every real provider with fake
+// credentials, and the generic OpenID Connect one against a local test
+// provider, which it logs in with.
+func TestProvidersFromEnvironment(t *testing.T) {
+	idp := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1002"})
+	defer idp.Close()
+	for k, v := range map[string]string{
+		"GITHUB_OAUTH_CLIENT_ID": "gh-id", "GITHUB_OAUTH_CLIENT_SECRET": "gh-secret",
+		"GOOGLE_OAUTH_CLIENT_ID": "go-id", "GOOGLE_OAUTH_CLIENT_SECRET": "go-secret",
+		"GITLAB_OAUTH_CLIENT_ID": "gl-id", "GITLAB_OAUTH_CLIENT_SECRET": "gl-secret",
+		"DISCORD_OAUTH_CLIENT_ID": "dc-id", "DISCORD_OAUTH_CLIENT_SECRET": "dc-secret",
+		"OIDC_ISSUER": idp.URL, "OIDC_OAUTH_CLIENT_ID": idp.ClientID(), "OIDC_OAUTH_CLIENT_SECRET": idp.ClientSecret(),
+	} {
+		t.Setenv(k, v)
+	}
+	_, ts := startApp(t, nil)
+	v := newVisitor(t, ts)
+	home := v.get("/").Body
+	for _, label := range []string{"Dev", "Sandbox", "GitHub", "Google", "GitLab", "Discord", "OpenID Connect"} {
+		if !strings.Contains(home, "Log in with "+label+"<") {
+			t.Errorf("home: no %q login button", label)
+		}
+	}
+
+	tests := []struct{ provider, wantPrefix string }{
+		{"github", "https://github.com/login/oauth/authorize?"},
+		{"google", "https://accounts.google.com/"},
+		{"gitlab", "https://gitlab.com/oauth/authorize?"},
+		{"discord", "https://discord.com/"},
+		{"oidc", idp.URL + "/authorize?"},
+	}
+	for _, tt := range tests {
+		p := v.post("/login/"+tt.provider, url.Values{"csrf_token": {v.csrf()}})
+		if p.Status != http.StatusFound || !strings.HasPrefix(p.Location, tt.wantPrefix) {
+			t.Errorf("POST /login/%s: got %d to %q, want a redirect to %s", tt.provider, p.Status, p.Location, tt.wantPrefix)
+		}
+	}
+
+	// A whole login through discovery, with a verified ID token.
+	p := v.post("/login/oidc", url.Values{"csrf_token": {v.csrf()}})
+	home = v.follow(p.Location).Body
+	if !strings.Contains(home, "Welcome, Bob Builder! You are logged in with OpenID Connect.") {
+		t.Fatalf("after the OpenID Connect login: got %q, want a welcome", home)
+	}
+	prof := v.get("/profile/oidc")
+	if prof.Status != http.StatusOK || !strings.Contains(html.UnescapeString(prof.Body), `"id": "1002"`) {
+		t.Errorf("OpenID Connect profile: got %d %q, want user 1002's profile", prof.Status, prof.Body)
+	}
+}
+
+// TestRestartWithAnotherTokenKey restarts the app on the same database and
+// session key but a new token key, as happens when TOKEN_KEY is not set:
+// the stored token cannot be read until the user logs in again.
+func TestRestartWithAnotherTokenKey(t *testing.T) {
+	t.Parallel()
+	dbPath, sessionKey := filepath.Join(t.TempDir(), "shared.db"), []byte(rand.Text())
+	shared := func(c *config) { c.DBPath, c.SessionKey = dbPath, sessionKey }
+	_, before := startApp(t, shared)
+	v := newVisitor(t, before)
+	v.login("dev", "1001")
+	id := v.localUser()
+	before.Close()
+
+	_, after := startApp(t, shared) // a new random token key
+	v.base = after.URL              // same cookies (a cookie jar ignores ports)
+	if got := v.localUser(); got != id {
+		t.Fatalf("after the restart: got local user %q, want %q", got, id)
+	}
+	p := v.get("/profile/dev")
+	if body := html.UnescapeString(p.Body); p.Status != http.StatusInternalServerError || !strings.Contains(body, "Please log in again") {
+		t.Fatalf("profile with an unreadable token: got %d %q, want the log-in-again page", p.Status, body)
+	}
+	v.login("dev", "1001")
+	if got := v.localUser(); got != id {
+		t.Errorf("after logging in again: got local user %q, want %q", got, id)
+	}
+	if p := v.get("/profile/dev"); p.Status != http.StatusOK || !strings.Contains(p.Body, "alice@example.com") {
+		t.Errorf("profile after logging in again: got %d %q", p.Status, p.Body)
+	}
+}

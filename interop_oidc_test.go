@@ -1,0 +1,573 @@
+package ginoauth_test
+
+// Interoperability tests against github.com/zitadel/oidc/v3, an
+// independent, certified OpenID Provider library, run on loopback with the
+// in-memory storage from its example server. The blueprint is built by
+// providers/oidc from the provider's discovery document.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/providers/oidc"
+	"golang.org/x/oauth2"
+)
+
+const (
+	interopOIDCClient       = "web"
+	interopOIDCSecret       = "web-secret"
+	interopOIDCOtherClient  = "other"
+	interopOIDCOtherSecret  = "other-secret"
+	interopOIDCUserPassword = "verysecure" // the example user store's password
+)
+
+// interopOP is a zitadel OpenID Provider on loopback. Its login page signs
+// the example user "id1" in at once.
+type interopOP struct {
+	ts     *httptest.Server
+	issuer string
+	disc   interopDiscovery
+
+	mu       sync.Mutex // serializes requests: the example storage reads some maps unlocked
+	grants   []string
+	basic    []bool
+	revoked  []string // token_type_hint of each revocation request
+	revBasic []bool
+}
+
+type interopDiscovery struct {
+	Issuer         string   `json:"issuer"`
+	Authorization  string   `json:"authorization_endpoint"`
+	Token          string   `json:"token_endpoint"`
+	UserInfo       string   `json:"userinfo_endpoint"`
+	Revocation     string   `json:"revocation_endpoint"`
+	JWKS           string   `json:"jwks_uri"`
+	AuthMethods    []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallenges []string `json:"code_challenge_methods_supported"`
+}
+
+// newInteropOP starts a provider with two registered web clients, "web" and
+// "other", whose redirect URIs are the app's /login/oidc/authorized.
+func newInteropOP(t *testing.T, appURL string) *interopOP {
+	t.Helper()
+	p := &interopOP{ts: httptest.NewUnstartedServer(nil)}
+	p.issuer = "http://" + p.ts.Listener.Addr().String()
+	redirect := appURL + "/login/oidc/authorized"
+	clients := map[string]*storage.Client{
+		interopOIDCClient:      storage.WebClient(interopOIDCClient, interopOIDCSecret, redirect),
+		interopOIDCOtherClient: storage.WebClient(interopOIDCOtherClient, interopOIDCOtherSecret, redirect),
+	}
+	st := storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients)
+	provider, err := op.NewProvider(&op.Config{
+		CryptoKey:             sha256.Sum256([]byte("interop test key")),
+		CodeMethodS256:        true,
+		AuthMethodPost:        true,
+		GrantTypeRefreshToken: true,
+	}, st, op.StaticIssuer(p.issuer), op.WithAllowInsecure())
+	if err != nil {
+		t.Fatalf("op.NewProvider: %v", err)
+	}
+	callback := op.AuthCallbackURL(provider)
+	issuerURL, err := url.Parse(p.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	username := "test-user@" + issuerURL.Hostname() // the example user store's user id1
+
+	mux := http.NewServeMux()
+	// The login page of this provider: the user signs in at once.
+	mux.Handle("/login/username", op.NewIssuerInterceptor(provider.IssuerFromRequest).HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			id := r.URL.Query().Get("authRequestID")
+			if err := st.CheckUsernamePassword(username, interopOIDCUserPassword, id); err != nil {
+				http.Error(w, "login failed", http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, callback(r.Context(), id), http.StatusFound)
+		}))
+	mux.Handle("/", provider)
+	p.ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch r.URL.Path {
+		case "/oauth/token":
+			if err := r.ParseForm(); err == nil {
+				_, _, basic := r.BasicAuth()
+				p.grants = append(p.grants, r.PostForm.Get("grant_type"))
+				p.basic = append(p.basic, basic && !r.PostForm.Has("client_secret"))
+			}
+		case "/revoke":
+			if err := r.ParseForm(); err == nil {
+				_, _, basic := r.BasicAuth()
+				p.revoked = append(p.revoked, r.PostForm.Get("token_type_hint"))
+				p.revBasic = append(p.revBasic, basic && !r.PostForm.Has("client_secret"))
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+	p.ts.Start()
+	t.Cleanup(p.ts.Close)
+
+	resp, err := http.Get(p.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&p.disc); err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+	return p
+}
+
+func (p *interopOP) seen() (grants []string, basic []bool, revoked []string, revBasic []bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.grants), slices.Clone(p.basic), slices.Clone(p.revoked), slices.Clone(p.revBasic)
+}
+
+// refresh asks the token endpoint directly for a refresh and returns the
+// status and the error code, if any.
+func (p *interopOP) refresh(t *testing.T, refreshToken string) (int, string) {
+	t.Helper()
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
+	req, err := http.NewRequest(http.MethodPost, p.disc.Token, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(interopOIDCClient, interopOIDCSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body.Error
+}
+
+// userinfo calls the userinfo endpoint directly with accessToken.
+func (p *interopOP) userinfo(t *testing.T, accessToken string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, p.disc.UserInfo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+var interopOIDCScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// interopOIDCSetup starts a provider and an app whose blueprint providers/oidc
+// built from the discovery document. verifierClientID, when not empty, is
+// the audience the ID token verifier expects instead of the client ID the
+// blueprint logs in with.
+func interopOIDCSetup(t *testing.T, verifierClientID string) (*interopOP, *httptest.Server, *ginoauth.Blueprint) {
+	t.Helper()
+	appTS := httptest.NewUnstartedServer(nil)
+	appURL := "http://" + appTS.Listener.Addr().String()
+	p := newInteropOP(t, appURL)
+	cfg := ginoauth.Config{
+		ClientID:     interopOIDCClient,
+		ClientSecret: interopOIDCSecret,
+		Scopes:       interopOIDCScopes,
+		Hooks:        ginoauth.Hooks{Error: interopErrorHook},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var bp *ginoauth.Blueprint
+	var err error
+	if verifierClientID == "" {
+		bp, err = oidc.New(ctx, oidc.Config{Issuer: p.issuer, Config: cfg})
+	} else {
+		vcfg := cfg
+		vcfg.ClientID = verifierClientID
+		var prov ginoauth.Provider
+		prov, err = oidc.Discover(ctx, p.issuer, oidc.Config{Config: vcfg})
+		if err == nil {
+			bp, err = ginoauth.New(prov, cfg)
+		}
+	}
+	if err != nil {
+		t.Fatalf("blueprint: %v", err)
+	}
+	interopApp(t, appTS, bp, "userinfo")
+	return p, appTS, bp
+}
+
+// interopOIDCLogin walks the browser from the login route through the
+// provider's authorize, login and callback steps back to the app's
+// callback, and returns the authorization URL and the app's answer to the
+// callback.
+func interopOIDCLogin(t *testing.T, b *interopBrowser, appURL string) (authURL *url.URL, cbResp *http.Response, cbBody []byte) {
+	t.Helper()
+	authURL = b.redirect(appURL + "/login/oidc?next=/done")
+	loginPage := b.redirect(authURL.String())
+	opCallback := b.redirect(loginPage.String())
+	cb := b.redirect(opCallback.String())
+	if got, want := cb.Scheme+"://"+cb.Host+cb.Path, appURL+"/login/oidc/authorized"; got != want {
+		t.Fatalf("provider redirected to %v, want %v", got, want)
+	}
+	if cb.Query().Get("code") == "" {
+		t.Fatalf("callback has no code (error=%q, %q)", cb.Query().Get("error"), cb.Query().Get("error_description"))
+	}
+	cbResp, cbBody = b.get(cb.String())
+	return authURL, cbResp, cbBody
+}
+
+func TestInteropOIDCFullFlow(t *testing.T) {
+	t.Parallel()
+	p, appTS, bp := interopOIDCSetup(t, "")
+	appURL := appTS.URL
+
+	// What providers/oidc took from the discovery document.
+	prov := bp.Provider()
+	if prov.RevocationURL != p.disc.Revocation || prov.RevocationURL == "" {
+		t.Errorf("RevocationURL: got %q, want %q", prov.RevocationURL, p.disc.Revocation)
+	}
+	if !prov.OpenID || prov.VerifyIDToken == nil || prov.Profile == nil {
+		t.Errorf("provider: got OpenID %t, verifier %t, profile %t, want all", prov.OpenID, prov.VerifyIDToken != nil, prov.Profile != nil)
+	}
+	if got, want := prov.Endpoint.TokenURL, p.disc.Token; got != want {
+		t.Errorf("TokenURL: got %v, want %v", got, want)
+	}
+	if !slices.Contains(p.disc.CodeChallenges, "S256") || !slices.Contains(p.disc.AuthMethods, "client_secret_basic") {
+		t.Fatalf("discovery: got PKCE %v, auth methods %v, want S256 and client_secret_basic", p.disc.CodeChallenges, p.disc.AuthMethods)
+	}
+	if got, want := prov.Endpoint.AuthStyle, oauth2.AuthStyleInHeader; got != want {
+		t.Errorf("AuthStyle: got %v, want %v (client_secret_basic)", got, want)
+	}
+
+	b := newInteropBrowser(t)
+	authURL, cbResp, cbBody := interopOIDCLogin(t, b, appURL)
+	q := authURL.Query()
+	if got, want := authURL.Scheme+"://"+authURL.Host+authURL.Path, p.disc.Authorization; got != want {
+		t.Errorf("authorize endpoint: got %v, want %v", got, want)
+	}
+	for name, want := range map[string]string{
+		"client_id":             interopOIDCClient,
+		"response_type":         "code",
+		"scope":                 strings.Join(interopOIDCScopes, " "),
+		"redirect_uri":          appURL + "/login/oidc/authorized",
+		"code_challenge_method": "S256",
+	} {
+		if got := q.Get(name); got != want {
+			t.Errorf("authorize %s: got %q, want %q", name, got, want)
+		}
+	}
+	nonce := q.Get("nonce")
+	if len(nonce) < 22 || q.Get("state") == "" || q.Get("state") == nonce {
+		t.Errorf("authorize: want a fresh state and a distinct 128-bit nonce")
+	}
+	if cbResp.StatusCode != http.StatusFound {
+		t.Fatalf("callback: got status %d (%s), want 302", cbResp.StatusCode, cbBody)
+	}
+	if loc, _ := cbResp.Location(); loc == nil || loc.Path != "/done" {
+		t.Errorf("after login: got %v, want /done", loc)
+	}
+
+	// The ID token was verified and its claims kept.
+	tok := b.token(appURL)
+	if !tok.Authorized || tok.Access == "" || tok.Refresh == "" || tok.IDToken == "" {
+		t.Fatalf("stored token: got authorized %t, access %t, refresh %t, id token %t, want all",
+			tok.Authorized, tok.Access != "", tok.Refresh != "", tok.IDToken != "")
+	}
+	claims, ok := tok.Extra["id_token_claims"].(map[string]any)
+	if !ok {
+		t.Fatalf("id_token_claims: got %T, want a claims object", tok.Extra["id_token_claims"])
+	}
+	if claims["iss"] != p.issuer || claims["sub"] != "id1" || claims["nonce"] != nonce {
+		t.Errorf("claims: got iss %v sub %v nonce matches %t, want %s id1 true", claims["iss"], claims["sub"], claims["nonce"] == nonce, p.issuer)
+	}
+	if aud := claims["aud"]; !interopHasAudience(aud, interopOIDCClient) {
+		t.Errorf("claims aud: got %v, want it to contain %s", aud, interopOIDCClient)
+	}
+	grants, basic, _, _ := p.seen()
+	if !slices.Equal(grants, []string{"authorization_code"}) || !basic[0] {
+		t.Errorf("token requests: got %v (basic %v), want one authorization_code with HTTP Basic", grants, basic)
+	}
+
+	// Userinfo through bp.Client, and the normalized profile.
+	var ui map[string]any
+	b.getJSON(appURL+"/api", http.StatusOK, &ui)
+	if ui["sub"] != "id1" || ui["email"] != "test-user@zitadel.ch" {
+		t.Errorf("userinfo: got sub %v email %v, want id1 test-user@zitadel.ch", ui["sub"], ui["email"])
+	}
+	var prof ginoauth.Profile
+	b.getJSON(appURL+"/profile", http.StatusOK, &prof)
+	wantProf := ginoauth.Profile{ID: "id1", Email: "test-user@zitadel.ch", EmailVerified: true, Name: "Test User",
+		Username: "test-user@127.0.0.1"}
+	if prof.ID != wantProf.ID || prof.Email != wantProf.Email || prof.EmailVerified != wantProf.EmailVerified ||
+		prof.Name != wantProf.Name || prof.Username != wantProf.Username || prof.AvatarURL != "" || len(prof.Raw) == 0 {
+		t.Errorf("profile: got %+v, want %+v", prof, wantProf)
+	}
+
+	// Refresh, as the next call after the stored token expired.
+	if resp, body := b.get(appURL + "/expire"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("expire: got status %d (%s)", resp.StatusCode, body)
+	}
+	b.getJSON(appURL+"/api", http.StatusOK, &ui)
+	if ui["sub"] != "id1" {
+		t.Errorf("userinfo after refresh: got sub %v, want id1", ui["sub"])
+	}
+	grants, basic, _, _ = p.seen()
+	if !slices.Equal(grants, []string{"authorization_code", "refresh_token"}) || !basic[1] {
+		t.Errorf("token requests: got %v (basic %v), want a refresh_token grant with HTTP Basic", grants, basic)
+	}
+	fresh := b.token(appURL)
+	if fresh.Access == tok.Access || fresh.Refresh == tok.Refresh || fresh.Refresh == "" {
+		t.Errorf("after refresh: want a new access token and a rotated refresh token")
+	}
+	if !time.Now().Before(fresh.Expiry) {
+		t.Errorf("expiry after refresh: got %v, want in the future", fresh.Expiry)
+	}
+	if code := p.userinfo(t, tok.Access); !interopRejected(code) {
+		t.Errorf("userinfo with the replaced access token: got %d, want 401 or 403", code)
+	}
+
+	// Logout revokes the refresh token (RFC 7009) and forgets the token.
+	if resp, body := b.get(appURL + "/logout"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("logout: got status %d (%s)", resp.StatusCode, body)
+	}
+	_, _, revoked, revBasic := p.seen()
+	if !slices.Equal(revoked, []string{"refresh_token"}) || !revBasic[0] {
+		t.Errorf("revocation requests: got %v (basic %v), want one refresh_token revocation with HTTP Basic", revoked, revBasic)
+	}
+	if code, errCode := p.refresh(t, fresh.Refresh); code == http.StatusOK || errCode != "invalid_grant" {
+		t.Errorf("refresh with the revoked token: got %d %q, want invalid_grant", code, errCode)
+	}
+	if code := p.userinfo(t, fresh.Access); !interopRejected(code) {
+		t.Errorf("userinfo with the access token of the revoked grant: got %d, want 401 or 403", code)
+	}
+	if after := b.token(appURL); after.Authorized || !after.NoToken {
+		t.Errorf("after logout: got authorized %t, no token %t, want false, true", after.Authorized, after.NoToken)
+	}
+}
+
+// interopErrSays matches errors whose message contains s, for causes the
+// verifier reports without a sentinel.
+func interopErrSays(s string) func(error) bool {
+	return func(err error) bool { return strings.Contains(err.Error(), s) }
+}
+
+// interopRejected reports whether the userinfo endpoint refused a token.
+// RFC 6750 says 401; this provider answers an unknown token with 403.
+func interopRejected(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
+}
+
+func interopHasAudience(aud any, client string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a == client
+	case []any:
+		return slices.Contains(a, any(client))
+	}
+	return false
+}
+
+// TestInteropOIDCWrongAudience: the provider issues the ID token to "web",
+// but the blueprint's verifier expects the other registered client.
+func TestInteropOIDCWrongAudience(t *testing.T) {
+	t.Parallel()
+	_, appTS, _ := interopOIDCSetup(t, interopOIDCOtherClient)
+	b := newInteropBrowser(t)
+	_, cbResp, cbBody := interopOIDCLogin(t, b, appTS.URL)
+	if cbResp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("callback: got status %d (%s), want 502", cbResp.StatusCode, cbBody)
+	}
+	var got struct{ Kind string }
+	if err := json.Unmarshal(cbBody, &got); err != nil {
+		t.Fatalf("callback body %q: %v", cbBody, err)
+	}
+	if got.Kind != string(ginoauth.KindIDTokenInvalid) {
+		t.Errorf("callback error kind: got %v, want %v", got.Kind, ginoauth.KindIDTokenInvalid)
+	}
+	if tok := b.token(appTS.URL); tok.Authorized || !tok.NoToken {
+		t.Errorf("after a rejected ID token: got authorized %t, want no token", tok.Authorized)
+	}
+}
+
+// TestInteropOIDCVerifier checks providers/oidc's verifier on a real ID
+// token from the provider.
+func TestInteropOIDCVerifier(t *testing.T) {
+	t.Parallel()
+	p, appTS, _ := interopOIDCSetup(t, "")
+	b := newInteropBrowser(t)
+	authURL, cbResp, _ := interopOIDCLogin(t, b, appTS.URL)
+	if cbResp.StatusCode != http.StatusFound {
+		t.Fatalf("callback: got status %d, want 302", cbResp.StatusCode)
+	}
+	nonce := authURL.Query().Get("nonce")
+	raw := b.token(appTS.URL).IDToken
+	if raw == "" {
+		t.Fatal("no ID token stored")
+	}
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		t.Fatalf("ID token: got %d parts, want 3", len(parts))
+	}
+	// Flip one bit-carrying character of the signature.
+	sig := []byte(parts[2])
+	if sig[0] == 'A' {
+		sig[0] = 'B'
+	} else {
+		sig[0] = 'A'
+	}
+	tampered := parts[0] + "." + parts[1] + "." + string(sig)
+
+	base := oidc.VerifierConfig{Issuer: p.issuer, ClientID: interopOIDCClient}
+	tests := []struct {
+		name    string
+		cfg     func(oidc.VerifierConfig) oidc.VerifierConfig
+		token   string
+		nonce   string
+		wantErr error            // matched with errors.Is
+		isErr   func(error) bool // or this
+		wantOK  bool
+	}{
+		{name: "valid", token: raw, nonce: nonce, wantOK: true},
+		{name: "other nonce", token: raw, nonce: "another-login-nonce", wantErr: oidc.ErrNonceMismatch},
+		// After a refresh the core passes no nonce: the token's own nonce is
+		// then not compared (OpenID Connect Core 12.2).
+		{name: "refresh (no nonce expected)", token: raw, nonce: "", wantOK: true},
+		{name: "other audience", token: raw, nonce: nonce,
+			cfg: func(c oidc.VerifierConfig) oidc.VerifierConfig { c.ClientID = interopOIDCOtherClient; return c }},
+		{name: "other issuer", token: raw, nonce: nonce,
+			cfg: func(c oidc.VerifierConfig) oidc.VerifierConfig {
+				c.Issuer = p.issuer + "/tenant"
+				c.JWKSURL = p.disc.JWKS
+				return c
+			}},
+		{name: "expired", token: raw, nonce: nonce,
+			cfg: func(c oidc.VerifierConfig) oidc.VerifierConfig {
+				c.Now = func() time.Time { return time.Now().Add(2 * time.Hour) } // the client's ID tokens live 1h
+				return c
+			},
+			isErr: func(err error) bool {
+				var te *gooidc.TokenExpiredError
+				return errors.As(err, &te)
+			}},
+		{name: "bad signature", token: tampered, nonce: nonce, isErr: interopErrSays("signature")},
+		{name: "explicit key set", token: raw, nonce: nonce, wantOK: true,
+			cfg: func(c oidc.VerifierConfig) oidc.VerifierConfig { c.JWKSURL = p.disc.JWKS; return c }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			vc := base
+			if tt.cfg != nil {
+				vc = tt.cfg(vc)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			claims, err := oidc.NewVerifier(vc)(ctx, tt.token, tt.nonce)
+			if tt.wantOK {
+				if err != nil {
+					t.Fatalf("got error %v, want none", err)
+				}
+				if claims["sub"] != "id1" || claims["nonce"] != nonce {
+					t.Errorf("claims: got sub %v, want id1 and this login's nonce", claims["sub"])
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("got claims, want an error")
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("got error %v, want %v", err, tt.wantErr)
+			}
+			if tt.isErr != nil && !tt.isErr(err) {
+				t.Errorf("got error %v, want another reason", err)
+			}
+			if claims != nil {
+				t.Errorf("got claims with the error, want none")
+			}
+		})
+	}
+}
+
+// TestInteropOIDCPKCEVerifiedByServer: the provider refuses the code
+// without the verifier ginoauth keeps in the session, or with another one,
+// and then accepts it from ginoauth (this provider does not spend a code on
+// a failed attempt).
+func TestInteropOIDCPKCEVerifiedByServer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		verifier  string // "" sends none
+		wantError string
+	}{
+		{name: "no verifier", wantError: "invalid_request"},
+		{name: "wrong verifier", verifier: oauth2.GenerateVerifier(), wantError: "invalid_grant"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, appTS, _ := interopOIDCSetup(t, "")
+			b := newInteropBrowser(t)
+			authURL := b.redirect(appTS.URL + "/login/oidc")
+			cb := b.redirect(b.redirect(b.redirect(authURL.String()).String()).String())
+			form := url.Values{
+				"grant_type":   {"authorization_code"},
+				"code":         {cb.Query().Get("code")},
+				"redirect_uri": {appTS.URL + "/login/oidc/authorized"},
+			}
+			if tt.verifier != "" {
+				form.Set("code_verifier", tt.verifier)
+			}
+			req, err := http.NewRequest(http.MethodPost, p.disc.Token, strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth(interopOIDCClient, interopOIDCSecret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tr map[string]any
+			err = json.NewDecoder(resp.Body).Decode(&tr)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != http.StatusBadRequest || tr["error"] != tt.wantError {
+				t.Errorf("direct exchange: got %d %v, want 400 %s", resp.StatusCode, tr["error"], tt.wantError)
+			}
+			if _, ok := tr["access_token"]; ok {
+				t.Errorf("direct exchange: got an access token, want none")
+			}
+			cbResp, cbBody := b.get(cb.String())
+			if cbResp.StatusCode != http.StatusFound {
+				t.Fatalf("callback: got status %d (%s), want 302", cbResp.StatusCode, cbBody)
+			}
+			if tok := b.token(appTS.URL); !tok.Authorized || tok.IDToken == "" {
+				t.Errorf("after ginoauth's exchange: got authorized %t, want a stored token with an ID token", tok.Authorized)
+			}
+		})
+	}
+}

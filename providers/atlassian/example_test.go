@@ -1,0 +1,24 @@
+package atlassian_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/providers/atlassian"
+)
+
+func ExampleNew() {
+	// ClientID and ClientSecret default to ATLASSIAN_OAUTH_CLIENT_ID and
+	// ATLASSIAN_OAUTH_CLIENT_SECRET.
+	bp, err := atlassian.New(atlassian.Config{Config: ginoauth.Config{
+		ClientID: "client-id",
+		Scopes:   []string{"read:me", "read:jira-work", "offline_access"},
+	}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := bp.Provider()
+	fmt.Println(p.AuthParams["audience"], "refresh:", !p.RefreshDisabled)
+	// Output: api.atlassian.com refresh: true
+}

@@ -1,0 +1,23 @@
+package gitlab_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/providers/gitlab"
+)
+
+func ExampleNew() {
+	// ClientID and ClientSecret default to GITLAB_OAUTH_CLIENT_ID and
+	// GITLAB_OAUTH_CLIENT_SECRET.
+	bp, err := gitlab.New(gitlab.Config{
+		Hostname: "gitlab.example.com", // a self-managed instance
+		Config:   ginoauth.Config{ClientID: "client-id", Scopes: []string{"read_user", "read_api"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(bp.Provider().APIBaseURL)
+	// Output: https://gitlab.example.com/api/v4/
+}

@@ -1,0 +1,63 @@
+// Package oidc is the generic OpenID Connect provider for ginoauth, and the
+// toolkit the OpenID-based presets (google, azure, microsoft, linkedin,
+// apple, okta, auth0, keycloak, authentiq) are built from.
+//
+// A blueprint for any OpenID provider is one call:
+//
+//	bp, err := oidc.New(ctx, oidc.Config{
+//		Issuer: "https://id.example.com",
+//		Config: ginoauth.Config{ClientID: "...", ClientSecret: "..."},
+//	})
+//
+// New fetches the issuer's discovery document
+// (/.well-known/openid-configuration) and builds a [ginoauth.Provider] from
+// it: the authorization and token endpoints, the client authentication the
+// server supports, the revocation endpoint (RFC 7009), the issuer for the
+// RFC 9207 "iss" check (required when the document says
+// authorization_response_iss_parameter_supported), the userinfo endpoint
+// for [ginoauth.Blueprint.Profile], and an ID token verifier.
+//
+// Every login then sends a fresh nonce, and the callback fails with
+// [ginoauth.KindIDTokenInvalid] unless the ID token returned by the token
+// endpoint has a valid signature from the issuer's keys, the expected
+// issuer, the client ID in its audience, an expiry in the future, and the
+// nonce of this login. The verified claims are kept in the token's
+// "id_token_claims" extra field.
+//
+// # When the network is used
+//
+// Construction never needs the provider to be reachable, with one explicit
+// exception: [New] and [Discover] take a context because they fetch the
+// discovery document, bounded by Config.Timeout (15 seconds by default) and
+// made with Config.HTTPClient. An application that must start while the
+// provider is down, or that knows the endpoints already, uses
+// [FromMetadata] instead, which does no I/O at all.
+//
+// The presets with well-known endpoints (Google, Azure, Microsoft,
+// LinkedIn, Apple, Okta, Auth0, Keycloak) are built with FromMetadata, so
+// their New functions never touch the network. The signing keys are
+// fetched lazily: the first ID token to verify fetches the JSON Web Key Set
+// through go-oidc's RemoteKeySet, which caches the keys and fetches them
+// again only when a token names a key it has not seen (key rotation). That
+// fetch uses Config.HTTPClient with Config.Timeout as its time limit, and
+// the callback waits for it no longer than its own exchange deadline. When
+// a preset's key set URL is not published in a stable place (Authentiq),
+// the verifier reads jwks_uri from the discovery document on first use,
+// under the same time limit, and caches it; a failed attempt is retried by
+// the next login.
+//
+// Lazy discovery for the whole provider (endpoints included) was not
+// chosen: a blueprint needs its authorization and token URLs to start a
+// login, so a provider that cannot be discovered would only fail later, at
+// the first login, instead of at start-up where the error is visible.
+//
+// # Profiles
+//
+// [UserInfo] builds a [ginoauth.ProfileFunc] that reads a userinfo
+// endpoint, and [FromClaims] maps standard claims (sub, email,
+// email_verified, name, preferred_username, picture) to a
+// [ginoauth.Profile]. EmailVerified is true only when the provider says so
+// (a JSON true, or the string "true" that some providers send). A userinfo
+// answer whose sub differs from the ID token's is rejected, as OpenID
+// Connect Core section 5.3.2 requires.
+package oidc

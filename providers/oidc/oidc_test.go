@@ -1,0 +1,539 @@
+package oidc_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gin-gonic/gin"
+	"golang.org/x/oauth2"
+
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/providers/oidc"
+)
+
+func newBlueprint(t *testing.T, op *testOP, res *result, mod func(*oidc.Config)) http.Handler {
+	t.Helper()
+	cfg := oidc.Config{
+		Issuer: op.issuer(),
+		Config: ginoauth.Config{ClientID: clientID, ClientSecret: clientSecret, Hooks: hooks(res)},
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	bp, err := oidc.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return engine(bp)
+}
+
+func TestIDTokenVerification(t *testing.T) {
+	t.Parallel()
+	_, evil := signers(t)
+	tests := []struct {
+		name    string
+		setup   func(op *testOP)
+		mod     func(cfg *oidc.Config)
+		wantErr error // nil: the login succeeds
+		check   func(t *testing.T, err error)
+	}{
+		{name: "valid"},
+		{
+			name:    "bad signature",
+			setup:   func(op *testOP) { op.signWith = evil },
+			wantErr: errAny,
+			check:   errContains("signature"),
+		},
+		{
+			name:    "wrong audience",
+			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["aud"] = "someone-else" } },
+			wantErr: errAny,
+			check:   errContains("audience"),
+		},
+		{
+			name:    "wrong issuer",
+			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["iss"] = "https://evil.example" } },
+			wantErr: errAny,
+			check:   errContains("issued by a different provider"),
+		},
+		{
+			name: "expired",
+			setup: func(op *testOP) {
+				op.mutate = func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() }
+			},
+			wantErr: errAny,
+			check: func(t *testing.T, err error) {
+				var te *gooidc.TokenExpiredError
+				if !errors.As(err, &te) {
+					t.Errorf("got %v, want a *oidc.TokenExpiredError", err)
+				}
+			},
+		},
+		{
+			name:    "wrong nonce",
+			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["nonce"] = "another-login" } },
+			wantErr: oidc.ErrNonceMismatch,
+		},
+		{
+			name:    "missing nonce",
+			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { delete(c, "nonce") } },
+			wantErr: oidc.ErrNonceMissing,
+		},
+		{
+			name:  "missing nonce allowed",
+			setup: func(op *testOP) { op.mutate = func(c map[string]any) { delete(c, "nonce") } },
+			mod:   func(cfg *oidc.Config) { cfg.AllowMissingNonce = true },
+		},
+		{
+			name:    "wrong nonce with missing allowed",
+			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["nonce"] = "x" } },
+			mod:     func(cfg *oidc.Config) { cfg.AllowMissingNonce = true },
+			wantErr: oidc.ErrNonceMismatch,
+		},
+		{
+			name: "other authorized party",
+			setup: func(op *testOP) {
+				op.mutate = func(c map[string]any) { c["aud"] = []string{clientID, "other"}; c["azp"] = "other" }
+			},
+			wantErr: errAny,
+			check:   errContains("azp"),
+		},
+		{
+			name:    "no id token",
+			setup:   func(op *testOP) { op.omitIDToken = true },
+			wantErr: errAny,
+			check:   errContains("no id_token"),
+		},
+		{
+			name: "claims check",
+			mod: func(cfg *oidc.Config) {
+				cfg.CheckClaims = func(map[string]any) error { return errors.New("not allowed") }
+			},
+			wantErr: errAny,
+			check:   errContains("not allowed"),
+		},
+		{
+			name:    "skip issuer check without claims check",
+			mod:     func(cfg *oidc.Config) { cfg.SkipIssuerCheck = true },
+			wantErr: errAny,
+			check:   errContains("CheckClaims"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			op := newOP(t)
+			if tt.setup != nil {
+				op.set(tt.setup)
+			}
+			var res result
+			r := newBlueprint(t, op, &res, tt.mod)
+			run(t, r, op, "oidc", &res, nil)
+			if tt.wantErr == nil {
+				if res.err != nil {
+					t.Fatalf("got error %v, want success", res.err)
+				}
+				if res.w.Code != http.StatusFound || res.w.Header().Get("Location") != "/" {
+					t.Fatalf("got %d %q, want 302 /", res.w.Code, res.w.Header().Get("Location"))
+				}
+				claims, ok := oidc.IDTokenClaims(res.token)
+				if !ok || claims["sub"] != "user-1" {
+					t.Errorf("got claims %v, want sub user-1", claims)
+				}
+				return
+			}
+			if res.err == nil {
+				t.Fatalf("got success (status %d), want an error", res.w.Code)
+			}
+			if res.err.Kind != ginoauth.KindIDTokenInvalid {
+				t.Errorf("got kind %q, want %q (%v)", res.err.Kind, ginoauth.KindIDTokenInvalid, res.err)
+			}
+			if res.w.Code != http.StatusBadGateway {
+				t.Errorf("got status %d, want 502", res.w.Code)
+			}
+			if res.token != nil {
+				t.Errorf("the Authorized hook ran for a rejected ID token")
+			}
+			if tt.wantErr != errAny && !errors.Is(res.err, tt.wantErr) {
+				t.Errorf("got %v, want %v", res.err, tt.wantErr)
+			}
+			if tt.check != nil {
+				tt.check(t, res.err)
+			}
+		})
+	}
+}
+
+// errAny marks cases that check the error with a function.
+var errAny = errors.New("any")
+
+func errContains(s string) func(*testing.T, error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("got %q, want it to mention %q", err, s)
+		}
+	}
+}
+
+func TestDiscover(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		methods     []string
+		issParam    bool
+		wantStyle   oauth2.AuthStyle
+		wantRequire bool
+	}{
+		{name: "default basic", wantStyle: oauth2.AuthStyleInHeader},
+		{name: "post only", methods: []string{"client_secret_post"}, wantStyle: oauth2.AuthStyleInParams},
+		{name: "both", methods: []string{"client_secret_post", "client_secret_basic"}, wantStyle: oauth2.AuthStyleInHeader},
+		{name: "iss parameter", issParam: true, wantStyle: oauth2.AuthStyleInHeader, wantRequire: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			op := newOP(t)
+			op.set(func(op *testOP) { op.authMethods = tt.methods; op.issParam = tt.issParam })
+			p, err := oidc.Discover(context.Background(), op.issuer(), oidc.Config{Config: ginoauth.Config{ClientID: clientID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			iss := op.issuer()
+			checks := []struct {
+				what      string
+				got, want any
+			}{
+				{"Name", p.Name, "oidc"},
+				{"AuthURL", p.Endpoint.AuthURL, iss + "/authorize"},
+				{"TokenURL", p.Endpoint.TokenURL, iss + "/token"},
+				{"AuthStyle", p.Endpoint.AuthStyle, tt.wantStyle},
+				{"RevocationURL", p.RevocationURL, iss + "/revoke"},
+				{"APIBaseURL", p.APIBaseURL, iss + "/"},
+				{"Issuer", p.Issuer, iss},
+				{"RequireIssuerParam", p.RequireIssuerParam, tt.wantRequire},
+				{"OpenID", p.OpenID, true},
+				{"VerifyIDToken set", p.VerifyIDToken != nil, true},
+				{"Profile set", p.Profile != nil, true},
+				{"Scopes", strings.Join(p.Scopes, " "), "openid profile email"},
+				{"DisablePKCE", p.DisablePKCE, false},
+			}
+			for _, c := range checks {
+				if c.got != c.want {
+					t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestDiscoverErrors(t *testing.T) {
+	t.Parallel()
+	t.Run("issuer mismatch", func(t *testing.T) {
+		t.Parallel()
+		op := newOP(t)
+		// The document names op.issuer(), not this.
+		_, err := oidc.Discover(context.Background(), op.issuer()+"/other", oidc.Config{})
+		var me *gooidc.IssuerMismatchError
+		if err == nil || !errors.As(err, &me) {
+			t.Fatalf("got %v, want an issuer mismatch error", err)
+		}
+	})
+	t.Run("skip issuer check", func(t *testing.T) {
+		t.Parallel()
+		op := newOP(t)
+		p, err := oidc.Discover(context.Background(), op.issuer()+"/other", oidc.Config{SkipIssuerCheck: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Issuer != "" {
+			t.Errorf("got Issuer %q, want none (the RFC 9207 check cannot apply)", p.Issuer)
+		}
+	})
+	t.Run("no issuer", func(t *testing.T) {
+		t.Parallel()
+		if _, err := oidc.New(context.Background(), oidc.Config{Config: ginoauth.Config{ClientID: "x"}}); err == nil {
+			t.Fatal("got nil error, want Issuer is required")
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) })
+		start := time.Now()
+		_, err := oidc.Discover(context.Background(), srv.URL, oidc.Config{Config: ginoauth.Config{Timeout: 100 * time.Millisecond}})
+		if err == nil {
+			t.Fatal("got nil error, want a timeout")
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("Discover took %v, want it bounded by the 100ms timeout", d)
+		}
+	})
+	t.Run("uses HTTPClient", func(t *testing.T) {
+		t.Parallel()
+		op := newOP(t)
+		ct := &countingTransport{}
+		_, err := oidc.Discover(context.Background(), op.issuer(), oidc.Config{Config: ginoauth.Config{HTTPClient: &http.Client{Transport: ct}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ct.count(); got != 1 {
+			t.Errorf("got %d requests through Config.HTTPClient, want 1", got)
+		}
+	})
+}
+
+func TestEnvCredentials(t *testing.T) {
+	op := newOP(t)
+	t.Setenv("OIDC_OAUTH_CLIENT_ID", clientID)
+	t.Setenv("OIDC_OAUTH_CLIENT_SECRET", clientSecret)
+	var res result
+	bp, err := oidc.New(context.Background(), oidc.Config{Issuer: op.issuer(), Config: ginoauth.Config{Hooks: hooks(&res)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := engine(bp)
+	run(t, r, op, "oidc", &res, nil)
+	if res.err != nil {
+		t.Fatalf("got %v, want success with the environment's client ID as audience", res.err)
+	}
+	if got := res.auth.Query().Get("client_id"); got != clientID {
+		t.Errorf("got client_id %q, want %q", got, clientID)
+	}
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if !op.tokenBasic {
+		t.Errorf("got no HTTP Basic client authentication, want the environment's secret in it")
+	}
+}
+
+// TestLazyKeys checks that construction does no I/O and that keys (and,
+// without a key set URL, the discovery document) are fetched once.
+func TestLazyKeys(t *testing.T) {
+	t.Parallel()
+	for _, withJWKS := range []bool{true, false} {
+		name := "jwks url"
+		if !withJWKS {
+			name = "discovered jwks url"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			op := newOP(t)
+			ct := &countingTransport{}
+			m := oidc.Metadata{Issuer: op.issuer(), AuthURL: op.issuer() + "/authorize", TokenURL: op.issuer() + "/token"}
+			if withJWKS {
+				m.JWKSURL = op.issuer() + "/jwks"
+			}
+			var res result
+			p := oidc.FromMetadata(m, oidc.Config{Config: ginoauth.Config{ClientID: clientID}})
+			bp, err := ginoauth.New(p, ginoauth.Config{ClientID: clientID, ClientSecret: clientSecret,
+				HTTPClient: &http.Client{Transport: ct}, Hooks: hooks(&res)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ct.count(); got != 0 {
+				t.Fatalf("construction made %d requests, want 0", got)
+			}
+			r := engine(bp)
+			for i := range 2 {
+				res = result{}
+				run(t, r, op, "oidc", &res, nil)
+				if res.err != nil {
+					t.Fatalf("login %d: %v", i, res.err)
+				}
+			}
+			wantDiscovery := 0
+			if !withJWKS {
+				wantDiscovery = 1
+			}
+			if got := op.count("/.well-known/openid-configuration"); got != wantDiscovery {
+				t.Errorf("got %d discovery requests, want %d", got, wantDiscovery)
+			}
+			if got := op.count("/jwks"); got != 1 {
+				t.Errorf("got %d key set requests for two logins, want 1 (cached)", got)
+			}
+		})
+	}
+}
+
+func TestIssuerParameter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		issParam bool
+		iss      string
+		wantKind ginoauth.ErrorKind
+	}{
+		{name: "required and missing", issParam: true, wantKind: ginoauth.KindIssuerMismatch},
+		{name: "required and right", issParam: true, iss: "{issuer}"},
+		{name: "optional and wrong", iss: "https://evil.example", wantKind: ginoauth.KindIssuerMismatch},
+		{name: "optional and missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			op := newOP(t)
+			op.set(func(op *testOP) { op.issParam = tt.issParam })
+			var res result
+			r := newBlueprint(t, op, &res, nil)
+			var extra url.Values
+			if tt.iss != "" {
+				extra = url.Values{"iss": {strings.ReplaceAll(tt.iss, "{issuer}", op.issuer())}}
+			}
+			run(t, r, op, "oidc", &res, extra)
+			var got ginoauth.ErrorKind
+			if res.err != nil {
+				got = res.err.Kind
+			}
+			if got != tt.wantKind {
+				t.Errorf("got kind %q, want %q", got, tt.wantKind)
+			}
+		})
+	}
+}
+
+func TestScopesWithoutOpenID(t *testing.T) {
+	t.Parallel()
+	op := newOP(t)
+	op.set(func(op *testOP) { op.omitIDToken = true })
+	var res result
+	r := newBlueprint(t, op, &res, func(cfg *oidc.Config) { cfg.Scopes = []string{"profile"} })
+	run(t, r, op, "oidc", &res, nil)
+	if res.err != nil {
+		t.Fatalf("got %v, want a plain OAuth login", res.err)
+	}
+	if res.auth.Query().Has("nonce") {
+		t.Errorf("got a nonce without the openid scope")
+	}
+}
+
+func TestHasScope(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		scopes []string
+		want   bool
+	}{
+		{[]string{"openid", "offline_access"}, true},
+		{[]string{"openid offline_access"}, true},
+		{[]string{"offline_access_extra"}, false},
+		{[]string{"xoffline_access"}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := oidc.HasScope(tt.scopes, "offline_access"); got != tt.want {
+			t.Errorf("HasScope(%q): got %v, want %v", tt.scopes, got, tt.want)
+		}
+	}
+}
+
+func TestNewVerifierDirect(t *testing.T) {
+	t.Parallel()
+	op := newOP(t)
+	good, _ := signers(t)
+	now := time.Unix(1_700_000_000, 0)
+	v := oidc.NewVerifier(oidc.VerifierConfig{
+		Issuer: op.issuer(), JWKSURL: op.issuer() + "/jwks", ClientID: clientID,
+		Now: func() time.Time { return now },
+	})
+	raw, err := good.Sign(map[string]any{"iss": op.issuer(), "aud": clientID, "sub": "s", "nonce": "n",
+		"exp": now.Add(time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := v(context.Background(), raw, "n")
+	if err != nil {
+		t.Fatalf("got %v, want valid (the Now seam sets the clock)", err)
+	}
+	if claims["sub"] != "s" {
+		t.Errorf("got sub %v, want s", claims["sub"])
+	}
+	// After a refresh the blueprint passes no nonce: the rest is checked.
+	if _, err := v(context.Background(), raw, ""); err != nil {
+		t.Errorf("refreshed token: got %v, want valid without a nonce check", err)
+	}
+	expired, err := good.Sign(map[string]any{"iss": op.issuer(), "aud": clientID, "sub": "s",
+		"exp": now.Add(-time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v(context.Background(), expired, ""); err == nil {
+		t.Error("refreshed token: got an expired token accepted")
+	}
+	noClient := oidc.NewVerifier(oidc.VerifierConfig{Issuer: op.issuer(), JWKSURL: op.issuer() + "/jwks"})
+	if _, err := noClient(context.Background(), raw, "n"); !errors.Is(err, oidc.ErrNoClientID) {
+		t.Errorf("got %v, want ErrNoClientID", err)
+	}
+	if !slices.Contains([]int{0}, op.count("/.well-known/openid-configuration")) {
+		t.Errorf("a verifier with a key set URL read the discovery document")
+	}
+}
+
+// TestRefreshedIDToken checks the verifier in the blueprint's refresh: a
+// refreshed ID token has no nonce and is accepted; one for another
+// audience or subject is rejected.
+func TestRefreshedIDToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		mutate   func(c map[string]any)
+		wantKind ginoauth.ErrorKind
+	}{
+		{name: "valid"},
+		{name: "wrong audience", mutate: func(c map[string]any) { c["aud"] = "other" }, wantKind: ginoauth.KindIDTokenInvalid},
+		{name: "other subject", mutate: func(c map[string]any) { c["sub"] = "user-2" }, wantKind: ginoauth.KindIDTokenInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			op := newOP(t)
+			op.set(func(op *testOP) { op.mutateRef = tt.mutate })
+			var res result
+			cfg := oidc.Config{Issuer: op.issuer(), Config: ginoauth.Config{ClientID: clientID, ClientSecret: clientSecret, Hooks: hooks(&res)}}
+			bp, err := oidc.New(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := engine(bp)
+			var refreshed *ginoauth.Token
+			var refreshErr error
+			r.GET("/refresh", func(c *gin.Context) { refreshed, refreshErr = bp.Refresh(c) })
+			run(t, r, op, "oidc", &res, nil)
+			if res.err != nil {
+				t.Fatalf("login: %v", res.err)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/refresh", nil)
+			for _, c := range browserCookies(res.w.Result().Cookies()) {
+				req.AddCookie(c)
+			}
+			r.ServeHTTP(httptest.NewRecorder(), req)
+			if tt.wantKind == "" {
+				if refreshErr != nil {
+					t.Fatalf("got %v, want the refresh to succeed", refreshErr)
+				}
+				claims, ok := oidc.IDTokenClaims(refreshed)
+				if refreshed.AccessToken != "at-2" || !ok || claims["auth_time"] == nil {
+					t.Errorf("got %v with claims %v, want the refreshed token and its new claims", refreshed, claims)
+				}
+				return
+			}
+			if ge, ok := ginoauth.AsError(refreshErr); !ok || ge.Kind != tt.wantKind {
+				t.Errorf("got %v, want kind %q", refreshErr, tt.wantKind)
+			}
+		})
+	}
+}

@@ -1,0 +1,190 @@
+package oidc
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/ginoauth/ginoauth"
+)
+
+// Errors the verifier returns. The callback wraps them in a
+// *ginoauth.Error of kind KindIDTokenInvalid; compare with errors.Is.
+var (
+	// ErrNonceMismatch means the ID token's nonce is not the one this login
+	// sent: the token was issued for another login (a replay).
+	ErrNonceMismatch = errors.New("oidc: id token nonce does not match this login")
+	// ErrNonceMissing means the ID token has no nonce claim although the
+	// login sent one.
+	ErrNonceMissing = errors.New("oidc: id token has no nonce")
+	// ErrNoClientID means the verifier was built without a client ID, so it
+	// cannot check the audience.
+	ErrNoClientID = errors.New("oidc: no client ID configured to check the id token audience")
+)
+
+// VerifierConfig configures [NewVerifier].
+type VerifierConfig struct {
+	// Issuer is the expected "iss" claim and, when JWKSURL is empty, where
+	// the discovery document is. Required.
+	Issuer string
+	// JWKSURL is the provider's JSON Web Key Set. Optional. Default: the
+	// jwks_uri of Issuer's discovery document, read on first use.
+	JWKSURL string
+	// ClientID is the expected audience. Required.
+	ClientID string
+	// SupportedSigningAlgs are the accepted signature algorithms.
+	// Optional. Default RS256.
+	SupportedSigningAlgs []string
+	// SkipIssuerCheck disables the "iss" check; CheckClaims MUST then check
+	// the issuer, and without CheckClaims every token is rejected.
+	// Optional. Default false.
+	SkipIssuerCheck bool
+	// AllowMissingNonce accepts a token without a nonce claim (a present
+	// nonce must still match). Optional. Default false. See
+	// Config.AllowMissingNonce.
+	AllowMissingNonce bool
+	// CheckClaims runs last, with the verified claims. Optional.
+	CheckClaims func(claims map[string]any) error
+	// HTTPClient fetches the keys (and the discovery document). Optional.
+	// Default http.DefaultClient.
+	HTTPClient *http.Client
+	// Timeout bounds each key or discovery fetch. Optional. Default 15
+	// seconds, or the HTTPClient's own Timeout when that is shorter.
+	Timeout time.Duration
+	// Now is the clock for the expiry check. Optional. Default time.Now.
+	Now func() time.Time
+}
+
+// NewVerifier returns a [ginoauth.IDTokenVerifier] that accepts an ID token
+// only if its signature verifies with the issuer's keys and an allowed
+// algorithm, its issuer and audience are the expected ones (and, with
+// several audiences, any "azp" claim is the client ID), it has not expired,
+// and, after a login, its nonce claim equals the nonce the login sent. It
+// returns the token's claims.
+//
+// The blueprint passes an empty nonce for an ID token that comes with a
+// refreshed access token; OpenID Connect Core section 12.2 gives such a
+// token no new nonce, so the nonce is then not checked (the blueprint
+// checks that the subject is unchanged).
+//
+// NewVerifier does no I/O. The keys are fetched on first use and cached,
+// and fetched again when a token names an unknown key; the same verifier
+// must therefore be reused, not built per login.
+func NewVerifier(vc VerifierConfig) ginoauth.IDTokenVerifier {
+	hc := boundedClient(httpClient(vc.HTTPClient), timeout(vc.Timeout))
+	var keys gooidc.KeySet
+	if vc.JWKSURL != "" {
+		// The context is go-oidc's bag of values for the background fetch
+		// (its cancellation is ignored); the client's Timeout bounds it.
+		keys = gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), hc), vc.JWKSURL)
+	} else {
+		keys = &discoveredKeys{issuer: vc.Issuer, client: hc, timeout: timeout(vc.Timeout)}
+	}
+	v := gooidc.NewVerifier(vc.Issuer, keys, &gooidc.Config{
+		ClientID: vc.ClientID,
+		// Without a configured client ID the audience is checked below
+		// against the blueprint's, which the core puts in ctx.
+		SkipClientIDCheck:    vc.ClientID == "",
+		SupportedSigningAlgs: slices.Clone(vc.SupportedSigningAlgs),
+		SkipIssuerCheck:      vc.SkipIssuerCheck,
+		Now:                  vc.Now,
+	})
+	clientID, allowMissing, check, skipIss := vc.ClientID, vc.AllowMissingNonce, vc.CheckClaims, vc.SkipIssuerCheck
+	return func(ctx context.Context, rawIDToken, nonce string) (map[string]any, error) {
+		audience := clientID
+		if audience == "" {
+			audience, _ = ginoauth.ClientID(ctx)
+		}
+		if audience == "" {
+			return nil, ErrNoClientID
+		}
+		if skipIss && check == nil {
+			return nil, errors.New("oidc: SkipIssuerCheck is set but no CheckClaims verifies the issuer")
+		}
+		idt, err := v.Verify(ctx, rawIDToken)
+		if err != nil {
+			return nil, fmt.Errorf("oidc: verify id token: %w", err)
+		}
+		if clientID == "" && !slices.Contains(idt.Audience, audience) {
+			return nil, fmt.Errorf("oidc: verify id token: expected audience %q got %q", audience, idt.Audience)
+		}
+		switch {
+		case nonce == "":
+			// A refreshed ID token: no nonce to compare with.
+		case idt.Nonce == "" && !allowMissing:
+			return nil, ErrNonceMissing
+		case idt.Nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1:
+			return nil, ErrNonceMismatch
+		}
+		var claims map[string]any
+		if err := idt.Claims(&claims); err != nil {
+			return nil, fmt.Errorf("oidc: decode id token claims: %w", err)
+		}
+		if len(idt.Audience) > 1 {
+			if azp, ok := claims["azp"].(string); ok && azp != clientID {
+				return nil, errors.New("oidc: id token authorized party (azp) is another client")
+			}
+		}
+		if check != nil {
+			if err := check(claims); err != nil {
+				return nil, fmt.Errorf("oidc: id token claims: %w", err)
+			}
+		}
+		return claims, nil
+	}
+}
+
+// boundedClient returns hc with a Timeout of at most d, so that go-oidc's
+// background key fetch, which ignores cancellation, cannot hang.
+func boundedClient(hc *http.Client, d time.Duration) *http.Client {
+	if hc.Timeout > 0 && hc.Timeout <= d {
+		return hc
+	}
+	c := *hc
+	c.Timeout = d
+	return &c
+}
+
+// discoveredKeys is a key set whose URL comes from the issuer's discovery
+// document, read on first use and cached. A failed read is not cached.
+type discoveredKeys struct {
+	issuer  string
+	client  *http.Client
+	timeout time.Duration
+
+	mu   sync.Mutex
+	keys *gooidc.RemoteKeySet
+}
+
+// VerifySignature implements go-oidc's KeySet.
+func (d *discoveredKeys) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	ks, err := d.keySet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ks.VerifySignature(ctx, jwt)
+}
+
+func (d *discoveredKeys) keySet(ctx context.Context) (*gooidc.RemoteKeySet, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.keys != nil {
+		return d.keys, nil
+	}
+	m, err := fetchMetadata(ctx, d.client, d.timeout, d.issuer, false)
+	if err != nil {
+		return nil, err
+	}
+	if m.JWKSURL == "" {
+		return nil, fmt.Errorf("ginoauth: oidc: discover %s: document has no jwks_uri", d.issuer)
+	}
+	d.keys = gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), d.client), m.JWKSURL)
+	return d.keys, nil
+}
