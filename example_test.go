@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
@@ -16,6 +17,7 @@ import (
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/backends/memory"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"golang.org/x/oauth2"
 )
 
 // exampleBrowser follows redirects and keeps cookies, like a browser.
@@ -200,4 +202,165 @@ func ExampleSafeNext() {
 	// //evil.example false
 	// https://evil.example false
 	// /%2f%2fevil.example false
+}
+
+// Required sends visitors without a usable token to the login route, with
+// the page they wanted as "next".
+func ExampleBlueprint_Required() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer provider.Close()
+	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
+	}))
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/login"))
+	r.GET("/repos", bp.Required(), func(c *gin.Context) { c.String(http.StatusOK, "your repos") })
+
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/repos?page=2", nil))
+	fmt.Println(w.Code, w.Header().Get("Location"))
+	// Output: 302 /login/test?next=%2Frepos%3Fpage%3D2
+}
+
+// Logout revokes the token at the provider (RFC 7009) and deletes it; the
+// user's next visit to a protected page starts a new login.
+func ExampleBlueprint_Logout() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer provider.Close()
+	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
+	}))
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/login"))
+	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "authorized: %t", bp.Authorized(c)) })
+	r.POST("/logout", func(c *gin.Context) {
+		if err := bp.Logout(c); err != nil {
+			// The token is deleted even when the provider could not be reached.
+			c.String(http.StatusOK, "logged out here; revocation failed")
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/")
+	})
+	app := httptest.NewServer(r)
+	defer app.Close()
+
+	browser := exampleBrowser()
+	fmt.Println(get(browser, app.URL+"/login/test"))
+	resp, err := browser.Post(app.URL+"/logout", "", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(body), provider.Count(ginoauthtest.PathRevoke))
+	// Output:
+	// 200 authorized: true
+	// 200 authorized: false 1
+}
+
+// StartLogin serves single-page apps that navigate to the provider
+// themselves: it records the login in the session and returns the URL.
+func ExampleBlueprint_StartLogin() {
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{})
+	defer provider.Close()
+	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
+	}))
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/login"))
+	r.GET("/api/login-url", func(c *gin.Context) {
+		authURL, err := bp.StartLogin(c, "/after")
+		if err != nil {
+			c.JSON(http.StatusInternalServerError, gin.H{"error": "login unavailable"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"url": authURL})
+	})
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/login-url", nil))
+	fmt.Println(w.Code, strings.Contains(w.Body.String(), provider.URL+"/authorize?"))
+	// Output: 200 true
+}
+
+// Any OAuth 2 provider is a Provider literal away: its endpoints, the API
+// base URL for relative requests, and optionally a profile function.
+func ExampleProvider() {
+	provider := ginoauth.Provider{
+		Name: "example",
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   "https://id.example.com/oauth/authorize",
+			TokenURL:  "https://id.example.com/oauth/token",
+			AuthStyle: oauth2.AuthStyleInParams, // client_id and secret in the body
+		},
+		RevocationURL: "https://id.example.com/oauth/revoke",
+		APIBaseURL:    "https://api.example.com/v2/",
+		Scopes:        []string{"profile"},
+		AuthParams:    map[string]string{"prompt": "consent"},
+	}
+	bp, err := ginoauth.New(provider, ginoauth.Config{ClientID: "my-client", ClientSecret: "my-secret"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
+	bp.Register(r.Group("/auth"))
+	fmt.Println(bp.LoginURL(), bp.AuthorizedURL())
+	// Output: /auth/example /auth/example/authorized
+}
+
+// A Storage is three methods. This one keeps tokens per local user in a
+// map; a real one would use a database (see backends/gormstore), and should
+// pass the backends/storagetest suite.
+type userTokens struct {
+	mu     sync.Mutex
+	tokens map[string]*ginoauth.Token // "user/provider" -> token
+}
+
+func (s *userTokens) key(c *gin.Context, provider string) (string, bool) {
+	user := c.GetString("user_id") // set by the app's own login middleware
+	return user + "/" + provider, user != ""
+}
+
+func (s *userTokens) Token(c *gin.Context, provider string) (*ginoauth.Token, error) {
+	k, ok := s.key(c, provider)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tokens[k]; ok && t != nil {
+		return t.Clone(), nil
+	}
+	return nil, ginoauth.ErrNoToken
+}
+
+func (s *userTokens) SetToken(c *gin.Context, provider string, t *ginoauth.Token) error {
+	k, ok := s.key(c, provider)
+	if !ok {
+		return errors.New("no local user logged in")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[k] = t.Clone()
+	return nil
+}
+
+func (s *userTokens) DeleteToken(c *gin.Context, provider string) error {
+	k, _ := s.key(c, provider)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, k)
+	return nil
+}
+
+func ExampleStorage() {
+	var st ginoauth.Storage = &userTokens{tokens: map[string]*ginoauth.Token{}}
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Set("user_id", "42")
+	_ = st.SetToken(c, "github", &ginoauth.Token{AccessToken: "secret-value"})
+	t, err := st.Token(c, "github")
+	fmt.Println(t, err)
+	// Output: ginoauth.Token{type=} <nil>
 }
