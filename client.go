@@ -3,6 +3,7 @@ package ginoauth
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,6 +45,26 @@ func (s *tokenSource) token(ctx context.Context) (*Token, error) {
 	t, err := s.b.refresh(ctx, s.cur, s.load, s.swap)
 	if err != nil {
 		if ge, ok := AsError(err); ok && ge.Kind == KindReauthRequired && s.drop != nil {
+			s.dropIfUnchanged(ctx)
+		}
+		return nil, err
+	}
+	s.cur = t
+	return t, nil
+}
+
+// replace refreshes bad, a token the provider refused although it looked
+// valid, unless another request already replaced it.
+func (s *tokenSource) replace(ctx context.Context, bad *Token) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil && s.cur.AccessToken != bad.AccessToken {
+		return s.cur, nil
+	}
+	t, err := s.b.refresh(ctx, bad, s.load, s.swap)
+	if err != nil {
+		if ge, ok := AsError(err); ok && ge.Kind == KindReauthRequired && s.drop != nil {
+			s.cur = bad
 			s.dropIfUnchanged(ctx)
 		}
 		return nil, err
@@ -179,6 +200,10 @@ func (b *Blueprint) resolve(u *url.URL) (*url.URL, error) {
 	return b.apiBase.ResolveReference(&ref), nil
 }
 
+// RoundTrip sends req with the user's token. When the provider answers 401
+// although the token looked valid (it was revoked or expired early), a
+// refreshable token is refreshed once and the request sent again, if its
+// body can be replayed.
 func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u, err := t.b.resolve(req.URL)
 	if err != nil {
@@ -190,6 +215,31 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	resp, err := t.send(req, u, tok)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.b.refreshable(tok) ||
+		req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, err
+	}
+	nt, rerr := t.src.replace(req.Context(), tok)
+	if rerr != nil || nt.AccessToken == tok.AccessToken {
+		return resp, nil // the provider's 401 stands
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	r := req
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r = req.Clone(req.Context())
+		r.Body = body
+	}
+	return t.send(r, u, nt)
+}
+
+// send sends one authorized copy of req to u.
+func (t *apiTransport) send(req *http.Request, u *url.URL, tok *Token) (*http.Response, error) {
 	r2 := req.Clone(req.Context())
 	uu := *u // never share the caller's URL with AuthorizeRequest
 	r2.URL = &uu
@@ -203,6 +253,7 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Response != nil && req.Response.Request != nil && req.Response.Request.URL.Host != u.Host {
 		return t.base.RoundTrip(r2)
 	}
+	var err error
 	switch {
 	case t.sign != nil:
 		err = t.sign(r2, tok)
@@ -279,8 +330,8 @@ func (b *Blueprint) refreshNow(ctx context.Context, old *Token, load func(contex
 			ge, _ := AsError(err)
 			if ge != nil && ge.Kind == KindReauthRequired {
 				// The refresh token was spent: by another instance, if the
-				// storage now holds a newer token.
-				if cur, lerr := load(ctx); lerr == nil && cur.AccessToken != old.AccessToken && cur.validAt(b.cfg.now()) {
+				// storage holds, or is about to hold, a newer token.
+				if cur := b.awaitNewer(ctx, old, load); cur != nil {
 					return cur, nil
 				}
 			}
@@ -297,6 +348,33 @@ func (b *Blueprint) refreshNow(ctx context.Context, old *Token, load func(contex
 	return v.(*Token), nil
 }
 
+// awaitNewer polls the storage for a valid token other than old, for a
+// short while: an instance that won a refresh race may not have committed
+// its token yet when the provider turns the loser away.
+func (b *Blueprint) awaitNewer(ctx context.Context, old *Token, load func(context.Context) (*Token, error)) *Token {
+	wait := 20 * time.Millisecond
+	deadline := time.Now().Add(min(b.cfg.Timeout, maxAwaitNewer))
+	for {
+		if cur, err := load(ctx); err == nil && cur.AccessToken != old.AccessToken && cur.validAt(b.cfg.now()) {
+			return cur
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(wait*2, 400*time.Millisecond)
+	}
+}
+
+// maxAwaitNewer bounds awaitNewer.
+const maxAwaitNewer = 2 * time.Second
+
 func kindOf(err error) string {
 	if ge, ok := AsError(err); ok {
 		return string(ge.Kind)
@@ -312,7 +390,7 @@ func (b *Blueprint) saveRefreshed(ctx context.Context, old, nt *Token, swap func
 	if saved == nil {
 		saved = nt
 	}
-	if fresh && saved == nt {
+	if fresh && saved.AccessToken == nt.AccessToken {
 		b.logDebug("ginoauth: token refreshed")
 		b.runTokenRefreshed(ctx, nt)
 	}

@@ -1034,3 +1034,41 @@ func htmlUnescape(s string) string {
 	r := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&quot;", `"`)
 	return r.Replace(s)
 }
+
+func TestRefreshOnUnauthorized(t *testing.T) {
+	t.Parallel()
+	t.Run("token revoked early is replaced", func(t *testing.T) {
+		t.Parallel()
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		defer srv.Close()
+		a := newApp(t, srv)
+		b := newBrowser(t)
+		b.login(a)
+		before := b.get(a.ts.URL + "/token").body
+		srv.ExpireAccessTokens() // the stored copy still looks valid for an hour
+		if p := b.get(a.ts.URL + "/whoami"); p.status != http.StatusOK || !strings.Contains(p.body, `"alice"`) {
+			t.Fatalf("whoami after the provider expired the token: %d %s", p.status, p.body)
+		}
+		if got := srv.Grants("refresh_token"); got != 1 {
+			t.Fatalf("refresh requests: %d, want 1", got)
+		}
+		if after := b.get(a.ts.URL + "/token").body; after == before {
+			t.Fatal("the replacement token was not saved")
+		}
+	})
+	t.Run("refresh refused: the provider's 401 stands and the token is dropped", func(t *testing.T) {
+		t.Parallel()
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		defer srv.Close()
+		a := newApp(t, srv)
+		b := newBrowser(t)
+		b.login(a)
+		srv.RevokeAll()
+		if p := b.get(a.ts.URL + "/whoami"); p.status != http.StatusUnauthorized {
+			t.Fatalf("whoami with a revoked grant: %d %s, want the provider's 401", p.status, p.body)
+		}
+		if p := b.get(a.ts.URL + "/whoami"); p.status != http.StatusFound || !strings.Contains(p.location, "/login/test") {
+			t.Fatalf("next visit: %d to %q, want a redirect to log in again", p.status, p.location)
+		}
+	})
+}

@@ -248,7 +248,17 @@ func TestFlowExpiredTokenAtProvider(t *testing.T) {
 	a := newApp(t, srv, nil)
 	a.get(t, "/me")
 	srv.ExpireAccessTokens()
-	// The client still believes its token is valid, so the API answers 401.
+	// The client still believes its token is valid, so the API answers 401;
+	// the client then refreshes once and retries.
+	if resp, body := a.get(t, "/whoami"); body != "api 200" {
+		t.Errorf("got %d %q, want the retried call's 200", resp.StatusCode, body)
+	}
+	if got := srv.Grants("refresh_token"); got != 1 {
+		t.Errorf("refresh grants: got %d, want 1", got)
+	}
+	// Without a usable grant the API's 401 is passed through.
+	srv.RevokeAll()
+	srv.ExpireAccessTokens()
 	if resp, body := a.get(t, "/whoami"); body != "api 401" {
 		t.Errorf("got %d %q, want the API's 401 passed through", resp.StatusCode, body)
 	}

@@ -98,12 +98,17 @@ func mysqlSource(t testing.TB) func() gorm.Dialector {
 	return func() gorm.Dialector { return mysql.Open(dsn) }
 }
 
+// dialectors remembers how each handle was opened, so a table can still be
+// dropped after a test closed the handle.
+var dialectors sync.Map // *gorm.DB -> gorm.Dialector
+
 func openDSN(t testing.TB, d gorm.Dialector) *gorm.DB {
 	t.Helper()
 	db, err := gorm.Open(d, gormConfig())
 	if err != nil {
 		t.Fatalf("open %s: %v", d.Name(), err)
 	}
+	dialectors.Store(db, d)
 	sqlDB, err := db.DB()
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +141,33 @@ func newStore(t testing.TB, db *gorm.DB, cfg gormstore.Config) *gormstore.Store 
 	if err := s.AutoMigrate(context.Background()); err != nil {
 		t.Fatalf("AutoMigrate: %v", err)
 	}
-	t.Cleanup(func() { db.Migrator().DropTable(cfg.Table) })
+	dropLater(t, db, cfg.Table)
 	return s
+}
+
+// dropLater drops table when the test ends, through a new handle if the
+// test closed db.
+func dropLater(t testing.TB, db *gorm.DB, table string) {
+	t.Cleanup(func() {
+		if db.Migrator().DropTable(table) == nil {
+			return
+		}
+		d, ok := dialectors.Load(db)
+		if !ok {
+			return
+		}
+		again, err := gorm.Open(d.(gorm.Dialector), gormConfig())
+		if err != nil {
+			t.Logf("drop %s: %v", table, err)
+			return
+		}
+		if err := again.Migrator().DropTable(table); err != nil {
+			t.Logf("drop %s: %v", table, err)
+		}
+		if sqlDB, err := again.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
 }
 
 // userKey is where the test apps keep the logged-in user in the request.

@@ -44,7 +44,7 @@ func newLinkEnv(t *testing.T, db *gorm.DB, change func(e *linkEnv, cfg *gormstor
 	if err := db.Table(e.users).AutoMigrate(&appUser{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Migrator().DropTable(e.users) })
+	dropLater(t, db, e.users)
 	e.store = newStore(t, db, gormstore.Config{UserID: sessionUser})
 	cfg := gormstore.LinkConfig{
 		Login: sessionLogin,

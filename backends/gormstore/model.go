@@ -111,12 +111,13 @@ var (
 // matches ErrAccountLinked. Show the user a neutral message; the user IDs are
 // for the application's logs.
 type AccountLinkedError struct {
-	Provider       string
-	ProviderUserID string
-	LinkedUserID   string
-	CurrentUserID  string
+	Provider       string // the blueprint name
+	ProviderUserID string // the provider account that logged in
+	LinkedUserID   string // the local user the account is linked to
+	CurrentUserID  string // the local user who is logged in
 }
 
+// Error names the provider account, never a token.
 func (e *AccountLinkedError) Error() string {
 	return fmt.Sprintf("gormstore: %s account %s is linked to another local user", e.Provider, e.ProviderUserID)
 }

@@ -46,16 +46,14 @@ func TestRefreshRaceAcrossInstances(t *testing.T) {
 				})
 			}
 			// Without the lease, the compare-and-swap alone must still
-			// never store an older token over a newer one. Requests may
-			// fail: the blueprint reads the storage once after
-			// invalid_grant, which can be before the winning instance saved
-			// its token.
-			if db.name == "SQLite" {
-				t.Run("CompareAndSwapOnly", func(t *testing.T) {
-					failed := testRefreshRace(t, db, "ClientFor", 6, gormstore.Config{RefreshLease: -1})
-					t.Logf("without the lease, %d requests failed", failed)
-				})
-			}
+			// never store an older token over a newer one, and nobody is
+			// logged out: after invalid_grant the blueprint waits briefly
+			// for the winning instance's token.
+			t.Run("CompareAndSwapOnly", func(t *testing.T) {
+				if failed := testRefreshRace(t, db, "ClientFor", 6, gormstore.Config{RefreshLease: -1}); failed > 0 {
+					t.Errorf("without the lease, %d requests failed, want 0", failed)
+				}
+			})
 		})
 	}
 }
