@@ -368,6 +368,7 @@ const (
 	KindHookFailed       ErrorKind = "hook_failed"          // a hook returned an error (500)
 	KindReauthRequired   ErrorKind = "reauth_required"      // refresh impossible; log in again (401)
 	KindRefreshFailed    ErrorKind = "refresh_failed"       // the provider failed during a refresh (502)
+	KindProfileFailed    ErrorKind = "profile_failed"       // the provider's profile (user info) request failed (502)
 	KindRequestTokenFail ErrorKind = "request_token_failed" // OAuth 1: the request-token step failed (502)
 	KindConfig           ErrorKind = "config"               // a configuration mistake, e.g. no session middleware (500)
 )
@@ -430,7 +431,7 @@ func (e *Error) Status() int {
 		return http.StatusBadRequest
 	case KindReauthRequired:
 		return http.StatusUnauthorized
-	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail:
+	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail, KindProfileFailed:
 		return http.StatusBadGateway
 	default:
 		return http.StatusInternalServerError
@@ -451,7 +452,7 @@ func (e *Error) Message() string {
 		return "The login could not be verified. Please log in again."
 	case KindCodeMissing:
 		return "The provider's answer was incomplete. Please log in again."
-	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail:
+	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail, KindProfileFailed:
 		return "The provider could not complete the login. Please try again later."
 	case KindReauthRequired:
 		return "Your authorization has expired. Please log in again."

@@ -251,7 +251,7 @@ func TestErrorStatusAndMessage(t *testing.T) {
 	}{
 		{KindProviderDenied, 400}, {KindStateMissing, 400}, {KindStateMismatch, 400}, {KindCodeMissing, 400},
 		{KindIssuerMismatch, 400}, {KindExchangeFailed, 502}, {KindIDTokenInvalid, 502}, {KindRefreshFailed, 502},
-		{KindStorageFailed, 500}, {KindSessionFailed, 500}, {KindHookFailed, 500}, {KindConfig, 500}, {KindReauthRequired, 401},
+		{KindProfileFailed, 502}, {KindStorageFailed, 500}, {KindSessionFailed, 500}, {KindHookFailed, 500}, {KindConfig, 500}, {KindReauthRequired, 401},
 	}
 	for _, tt := range tests {
 		e := &Error{Kind: tt.kind}

@@ -96,7 +96,12 @@ func (e *callbackError) Unwrap() error { return e.err }
 func (l *Linker) Authorized(c *gin.Context, bp *ginoauth.Blueprint, t *ginoauth.Token) error {
 	p, err := bp.Profile(c)
 	if err != nil {
-		return fmt.Errorf("gormstore: link: fetch profile: %w", err)
+		if ge, ok := ginoauth.AsError(err); ok {
+			return ge
+		}
+		// The provider is down or answered badly: the user sees a
+		// provider error (502), not a server problem.
+		return &ginoauth.Error{Kind: ginoauth.KindProfileFailed, Err: fmt.Errorf("gormstore: link: fetch profile: %w", err)}
 	}
 	if p == nil || p.ID == "" {
 		return errors.New("gormstore: link: the provider profile has no user ID")
@@ -290,7 +295,7 @@ func (l *Linker) Unlink(ctx context.Context, bp *ginoauth.Blueprint, userID stri
 	}
 	if tok != nil {
 		if err := bp.Revoke(ctx, tok); err != nil {
-			return fmt.Errorf("gormstore: unlink: the account was removed, but revoking its token failed: %w", err)
+			return fmt.Errorf("%w: %w", ErrRevokeFailed, err)
 		}
 	}
 	return nil

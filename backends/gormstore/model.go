@@ -104,6 +104,10 @@ var (
 	// ErrAccountNotFound is returned by Unlink when the user has no such
 	// account.
 	ErrAccountNotFound = errors.New("gormstore: no such linked account")
+	// ErrRevokeFailed is returned by Linker.Unlink when the account was
+	// unlinked and its row deleted, but the provider could not revoke the
+	// token: the app can tell the user the disconnection happened here.
+	ErrRevokeFailed = errors.New("gormstore: unlink: the account was removed, but revoking its token failed")
 )
 
 // AccountLinkedError is the cause of a linking failure: the provider account
