@@ -742,7 +742,7 @@ func TestTable1LoginAndTokenRequest(t *testing.T) {
 
 func t1AppleSecret(t *testing.T, secret string, pub *ecdsa.PublicKey) {
 	t.Helper()
-	jws, err := jose.ParseSigned(secret, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(secret, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatalf("client_secret is not an ES256 JWS: %v", err)
 	}

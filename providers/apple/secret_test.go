@@ -40,7 +40,7 @@ func ecKey(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
 
 func claimsOf(t *testing.T, tok string, pub *ecdsa.PublicKey) map[string]any {
 	t.Helper()
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
