@@ -449,11 +449,22 @@ func (b *Blueprint) refreshable(t *Token) bool {
 
 // Required returns middleware that lets the request through when the user
 // is Authorized, and otherwise redirects to the login route with the
-// current path as "next" (for GET and HEAD; other methods get 401).
+// current path as "next" (for GET and HEAD; other methods get 401). When
+// the storage cannot be read (a database outage) it answers 503 instead of
+// sending a logged-in user to log in again.
 func (b *Blueprint) Required() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if b.Authorized(c) {
+		t, err := b.Token(c)
+		switch {
+		case err == nil && (t.validAt(b.cfg.now()) || b.refreshable(t)):
 			c.Next()
+			return
+		case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrNoSession):
+			_ = c.Error(&Error{Kind: KindStorageFailed, Provider: b.name, Err: err})
+			b.logDebug("ginoauth: required: storage unavailable", "kind", string(KindStorageFailed))
+			c.Header("Retry-After", "5")
+			c.String(http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again shortly.")
+			c.Abort()
 			return
 		}
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {

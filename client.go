@@ -314,9 +314,14 @@ func (b *Blueprint) refresh(ctx context.Context, old *Token, load func(context.C
 func (b *Blueprint) refreshNow(ctx context.Context, old *Token, load func(context.Context) (*Token, error), swap func(context.Context, *Token, *Token) (*Token, error)) (*Token, error) {
 	key := b.refreshKey(old)
 	v, err, _ := b.refreshes.Do(key, func() (any, error) {
-		// Another instance may have refreshed and saved already.
-		if cur, err := load(ctx); err == nil && cur.AccessToken != old.AccessToken && cur.validAt(b.cfg.now()) {
-			return cur, nil
+		// Another request or instance may have refreshed and saved already.
+		if cur, err := load(ctx); err == nil && cur.AccessToken != old.AccessToken {
+			if cur.validAt(b.cfg.now()) {
+				return cur, nil
+			}
+			// That token expired too. With rotating refresh tokens old's
+			// refresh token is spent: refresh the stored token instead.
+			old = cur
 		}
 		if !b.refreshable(old) {
 			return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}

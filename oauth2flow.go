@@ -211,6 +211,13 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 	}
 	c.Set(pendingTokenKey{b}, t)
 	outcome := b.runAuthorized(c, t)
+	// The hook's API calls may have refreshed the token (and spent its
+	// refresh token, with a provider that rotates them): store the latest.
+	if v, ok := c.Get(pendingTokenKey{b}); ok {
+		if nt, ok := v.(*Token); ok && nt != nil {
+			t = nt
+		}
+	}
 	c.Set(pendingTokenKey{b}, nil)
 	switch outcome {
 	case hookDone:

@@ -366,3 +366,22 @@ func TestTokenIsReadOncePerRequest(t *testing.T) {
 		t.Fatalf("new request: got %v, want c", got)
 	}
 }
+
+type brokenStorage struct{ countingStorage }
+
+func (*brokenStorage) Token(*gin.Context, string) (*Token, error) {
+	return nil, errors.New("connection refused")
+}
+
+func TestRequiredDuringAStorageOutage(t *testing.T) {
+	t.Parallel()
+	bp := Must(New(testProvider(), Config{ClientID: "id", Storage: &brokenStorage{}}))
+	r := gin.New()
+	bp.Register(r.Group("/login"))
+	r.GET("/me", bp.Required(), func(c *gin.Context) { c.String(http.StatusOK, "me") })
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/me", nil))
+	if w.Code != http.StatusServiceUnavailable || strings.Contains(w.Body.String(), "refused") {
+		t.Fatalf("got %d %q, want a 503 that does not show the cause", w.Code, w.Body.String())
+	}
+}
