@@ -17,9 +17,7 @@
 package auth0
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 
 	"golang.org/x/oauth2"
 
@@ -79,18 +77,9 @@ func Provider(cfg Config) ginoauth.Provider {
 
 // New returns the Auth0 blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
-	if err := checkHost(cfg.Domain); err != nil {
+	if err := provutil.CheckHost(cfg.Domain, "example.us.auth0.com"); err != nil {
 		return nil, fmt.Errorf("ginoauth: %s: config: Domain: %w", name, err)
 	}
 	provutil.FillCredentials(&cfg.Config, env)
 	return provutil.New(Provider(cfg), cfg.Config, env)
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New(`must be a host name such as "example.us.auth0.com"`)
-	}
-	return nil
 }

@@ -15,9 +15,7 @@
 package authentiq
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 
 	"golang.org/x/oauth2"
 
@@ -72,19 +70,10 @@ func Provider(cfg Config) ginoauth.Provider {
 // make_authentiq_blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
 	if cfg.Hostname != "" {
-		if err := checkHost(cfg.Hostname); err != nil {
+		if err := provutil.CheckHost(cfg.Hostname, "connect.authentiq.io"); err != nil {
 			return nil, fmt.Errorf("ginoauth: %s: config: Hostname: %w", name, err)
 		}
 	}
 	provutil.FillCredentials(&cfg.Config, env)
 	return provutil.New(Provider(cfg), cfg.Config, env)
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New(`must be a host name such as "connect.authentiq.io"`)
-	}
-	return nil
 }

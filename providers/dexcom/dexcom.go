@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"golang.org/x/oauth2"
 
@@ -83,7 +82,7 @@ func Provider(cfg Config) ginoauth.Provider {
 // make_dexcom_blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
 	if cfg.Hostname != "" {
-		if err := checkHost(cfg.Hostname); err != nil {
+		if err := provutil.CheckHost(cfg.Hostname, "api.dexcom.eu"); err != nil {
 			return nil, fmt.Errorf("ginoauth: %s: config: Hostname: %w", name, err)
 		}
 	}
@@ -104,13 +103,4 @@ func profile(ctx context.Context, client *http.Client, _ *ginoauth.Token) (*gino
 		return nil, errors.New("dexcom: profile: no userId")
 	}
 	return &ginoauth.Profile{ID: v.UserID, Raw: raw}, nil
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New(`must be a host name such as "api.dexcom.eu"`)
-	}
-	return nil
 }

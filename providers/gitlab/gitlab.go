@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/endpoints"
@@ -84,7 +83,7 @@ func Provider(cfg Config) ginoauth.Provider {
 // make_gitlab_blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
 	if cfg.Hostname != "" {
-		if err := checkHost(cfg.Hostname); err != nil {
+		if err := provutil.CheckHost(cfg.Hostname, "gitlab.example.com"); err != nil {
 			return nil, fmt.Errorf("ginoauth: %s: config: Hostname: %w", name, err)
 		}
 	}
@@ -153,13 +152,4 @@ func profile(ctx context.Context, client *http.Client, _ *ginoauth.Token) (*gino
 		AvatarURL:     u.AvatarURL,
 		Raw:           raw,
 	}, nil
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New(`must be a host name such as "gitlab.example.com"`)
-	}
-	return nil
 }

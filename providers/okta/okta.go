@@ -15,9 +15,7 @@
 package okta
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 
 	"golang.org/x/oauth2"
 
@@ -77,18 +75,9 @@ func Provider(cfg Config) ginoauth.Provider {
 
 // New returns the Okta blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
-	if err := checkHost(cfg.Domain); err != nil {
+	if err := provutil.CheckHost(cfg.Domain, "dev-123456.okta.com"); err != nil {
 		return nil, fmt.Errorf("ginoauth: %s: config: Domain: %w", name, err)
 	}
 	provutil.FillCredentials(&cfg.Config, env)
 	return provutil.New(Provider(cfg), cfg.Config, env)
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New("must be a host name such as \"dev-123456.okta.com\"")
-	}
-	return nil
 }

@@ -91,7 +91,7 @@ func Provider(cfg Config) ginoauth.Provider {
 // make_salesforce_blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
 	if cfg.Hostname != "" {
-		if err := checkHost(cfg.Hostname); err != nil {
+		if err := provutil.CheckHost(cfg.Hostname, "example.my.salesforce.com"); err != nil {
 			return nil, fmt.Errorf("ginoauth: %s: config: Hostname: %w", name, err)
 		}
 	}
@@ -156,13 +156,4 @@ func profile(ctx context.Context, client *http.Client, _ *ginoauth.Token) (*gino
 		AvatarURL:     avatar,
 		Raw:           raw,
 	}, nil
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New(`must be a host name such as "example.my.salesforce.com"`)
-	}
-	return nil
 }

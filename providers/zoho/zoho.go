@@ -117,7 +117,7 @@ func Provider(cfg Config) ginoauth.Provider {
 func New(cfg Config) (*ginoauth.Blueprint, error) {
 	for field, h := range map[string]string{"AccountsDomain": cfg.AccountsDomain, "APIDomain": cfg.APIDomain} {
 		if h != "" {
-			if err := checkHost(h); err != nil {
+			if err := provutil.CheckHost(h, "accounts.zoho.eu"); err != nil {
 				return nil, fmt.Errorf("ginoauth: %s: config: %s: %w", name, field, err)
 			}
 		}
@@ -191,13 +191,4 @@ func profile(ctx context.Context, client *http.Client, t *ginoauth.Token) (*gino
 		Name:  u.FullName,
 		Raw:   raw,
 	}, nil
-}
-
-// checkHost accepts a bare host name, with an optional port.
-func checkHost(h string) error {
-	u, err := url.Parse("https://" + h)
-	if h == "" || err != nil || u.Host != h || u.User != nil {
-		return errors.New(`must be a host name such as "accounts.zoho.eu"`)
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
@@ -87,4 +88,14 @@ func String(v any) string {
 		return fmt.Sprint(x)
 	}
 	return ""
+}
+
+// CheckHost reports whether h is a bare host name (with an optional port):
+// no scheme, path, query, user info or spaces. example appears in the error.
+func CheckHost(h, example string) error {
+	u, err := url.Parse("https://" + h)
+	if h == "" || err != nil || u.Host != h || u.User != nil {
+		return fmt.Errorf("must be a host name such as %q", example)
+	}
+	return nil
 }
