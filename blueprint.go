@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -135,7 +136,8 @@ type Blueprint struct {
 	mountedAuthorized         string
 
 	refreshes singleflight.Group
-	recent    sync.Map // refreshKey -> refreshed
+	recent    sync.Map     // refreshKey -> refreshed
+	lastPrune atomic.Int64 // when recent was last pruned, Unix nanoseconds
 }
 
 // flow is the protocol a Blueprint speaks: OAuth 2 (the default) or OAuth 1.

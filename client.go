@@ -403,7 +403,13 @@ func (b *Blueprint) saveRefreshed(ctx context.Context, old, nt *Token, swap func
 }
 
 func (b *Blueprint) pruneRecent() {
+	// Scan at most twice per TTL, not on every refresh: the map holds one
+	// entry per refresh of the last minute, which is many under load.
 	now := b.cfg.now()
+	last := b.lastPrune.Load()
+	if now.UnixNano()-last < int64(recentRefreshTTL/2) || !b.lastPrune.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
 	b.recent.Range(func(k, v any) bool {
 		if now.Sub(v.(refreshed).at) >= recentRefreshTTL {
 			b.recent.Delete(k)

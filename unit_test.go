@@ -385,3 +385,30 @@ func TestRequiredDuringAStorageOutage(t *testing.T) {
 		t.Fatalf("got %d %q, want a 503 that does not show the cause", w.Code, w.Body.String())
 	}
 }
+
+func TestRecentRefreshesArePruned(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	bp := Must(New(testProvider(), Config{ClientID: "id", now: func() time.Time { return now }}))
+	for i := range 100 {
+		bp.recent.Store(fmt.Sprint(i), refreshed{t: &Token{AccessToken: "a"}, at: now.Add(-2 * recentRefreshTTL)})
+	}
+	bp.pruneRecent() // the first call scans
+	count := func() (n int) {
+		bp.recent.Range(func(any, any) bool { n++; return true })
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d expired entries left after pruning", n)
+	}
+	bp.recent.Store("x", refreshed{t: &Token{AccessToken: "a"}, at: now.Add(-2 * recentRefreshTTL)})
+	bp.pruneRecent() // too soon: no scan
+	if n := count(); n != 1 {
+		t.Fatalf("pruned again within half a TTL: %d entries, want 1", n)
+	}
+	now = now.Add(recentRefreshTTL)
+	bp.pruneRecent()
+	if n := count(); n != 0 {
+		t.Fatalf("%d expired entries left a TTL later", n)
+	}
+}

@@ -32,7 +32,7 @@ import (
 // harmless.
 type Account struct {
 	// ID is the row's primary key.
-	ID int64 `gorm:"primaryKey"`
+	ID int64 `gorm:"primaryKey;index:,composite:provider_user,priority:4"`
 	// Provider is the blueprint name, such as "github".
 	Provider string `gorm:"size:64;not null;uniqueIndex:,composite:provider_account,priority:1;index:,composite:provider_user,priority:1"`
 	// ProviderUserID is the provider's stable ID for the account (Profile.ID).
@@ -56,7 +56,7 @@ type Account struct {
 	CreatedAt time.Time `gorm:"not null"`
 	// UpdatedAt is when the token was last written. Of several rows for one
 	// (provider, user), the most recently updated one is the user's token.
-	UpdatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null;index:,composite:provider_user,priority:3"`
 }
 
 // String describes the row without its token.
