@@ -42,15 +42,7 @@ func (s *tokenSource) token(ctx context.Context) (*Token, error) {
 	if s.cur.validAt(s.b.cfg.now()) {
 		return s.cur, nil
 	}
-	t, err := s.b.refresh(ctx, s.cur, s.load, s.swap)
-	if err != nil {
-		if ge, ok := AsError(err); ok && ge.Kind == KindReauthRequired && s.drop != nil {
-			s.dropIfUnchanged(ctx)
-		}
-		return nil, err
-	}
-	s.cur = t
-	return t, nil
+	return s.refreshFrom(ctx, s.cur)
 }
 
 // replace refreshes bad, a token the provider refused although it looked
@@ -61,10 +53,16 @@ func (s *tokenSource) replace(ctx context.Context, bad *Token) (*Token, error) {
 	if s.cur != nil && s.cur.AccessToken != bad.AccessToken {
 		return s.cur, nil
 	}
-	t, err := s.b.refresh(ctx, bad, s.load, s.swap)
+	return s.refreshFrom(ctx, bad)
+}
+
+// refreshFrom replaces old with a refreshed token. When the provider
+// refuses, the stored token is dropped (if it is still old). s.mu is held.
+func (s *tokenSource) refreshFrom(ctx context.Context, old *Token) (*Token, error) {
+	s.cur = old
+	t, err := s.b.refresh(ctx, old, s.load, s.swap)
 	if err != nil {
 		if ge, ok := AsError(err); ok && ge.Kind == KindReauthRequired && s.drop != nil {
-			s.cur = bad
 			s.dropIfUnchanged(ctx)
 		}
 		return nil, err
