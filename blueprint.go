@@ -9,13 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ginoauth/ginoauth/internal/keyedlock"
 	"golang.org/x/oauth2"
-	"golang.org/x/sync/singleflight"
 )
 
 // Config configures a [Blueprint]. The zero value of every optional field
@@ -82,7 +80,7 @@ type Config struct {
 	// DisableNext ignores the login route's "next" parameter. Optional.
 	DisableNext bool
 
-	// Storage keeps the tokens. Optional. Default NewSessionStorage(), the
+	// Storage keeps the tokens. Optional. Default a SessionStorage: the
 	// user's gin-contrib/sessions session.
 	Storage Storage
 	// Hooks are called at each step of the dance. Optional.
@@ -104,16 +102,24 @@ type Config struct {
 	// the base of Client's API requests. Optional. Default
 	// http.DefaultClient (bounded by Timeout).
 	HTTPClient *http.Client
-	// Timeout bounds each token, refresh and revocation request. Optional.
-	// Default 15 seconds.
+	// Timeout bounds each token, refresh and revocation request, and each
+	// refresh as a whole (waiting for another instance's refresh included).
+	// Optional. Default 15 seconds.
 	Timeout time.Duration
+	// EarlyExpiry is how long before its expiry a token is refreshed, so
+	// that a request does not reach the provider with a token about to
+	// die. A token that lives less than four times as long is refreshed a
+	// quarter of its lifetime early instead. Optional. Default
+	// DefaultEarlyExpiry (10 seconds).
+	EarlyExpiry time.Duration
+	// Now returns the current time, for token expiry and login timeouts.
+	// Optional. Default time.Now. Tests set it to move time on without
+	// waiting.
+	Now func() time.Time
 	// Logger receives debug records: provider name, step, error kind.
 	// Never secrets, tokens, codes, states, verifiers or query strings.
 	// Optional. Default nil: nothing is logged.
 	Logger *slog.Logger
-
-	// now is a test seam.
-	now func() time.Time
 }
 
 // Blueprint is one provider's login, callback and token handling, ready to
@@ -135,9 +141,8 @@ type Blueprint struct {
 	mountedLogin              string // absolute path of the login route once registered
 	mountedAuthorized         string
 
-	refreshes singleflight.Group
-	recent    sync.Map     // refreshKey -> refreshed
-	lastPrune atomic.Int64 // when recent was last pruned, Unix nanoseconds
+	locks   keyedlock.Mutexes // in-process refresh locks, by token
+	unsaved unsavedTokens     // refreshed tokens the storage failed to save
 }
 
 // flow is the protocol a Blueprint speaks: OAuth 2 (the default) or OAuth 1.
@@ -145,6 +150,7 @@ type flow interface {
 	login(c *gin.Context, b *Blueprint)
 	authorized(c *gin.Context, b *Blueprint)
 	transport(b *Blueprint, src *tokenSource, base http.RoundTripper) http.RoundTripper
+	refresh(ctx context.Context, b *Blueprint, old *Token) (*Token, error)
 	revoke(ctx context.Context, b *Blueprint, t *Token) error
 }
 
@@ -216,8 +222,11 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
-	if cfg.now == nil {
-		cfg.now = time.Now
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.EarlyExpiry <= 0 {
+		cfg.EarlyExpiry = DefaultEarlyExpiry
 	}
 	b := &Blueprint{
 		name:     name,
@@ -365,84 +374,71 @@ func (b *Blueprint) AuthorizedHandler() gin.HandlerFunc {
 	return func(c *gin.Context) { b.flow.authorized(c, b) }
 }
 
-// pendingTokenKey is the gin.Context key under which the authorized route
-// keeps the new token while the Authorized hook runs.
-type pendingTokenKey struct{ b *Blueprint }
-
-// loadedTokenKey caches the stored token for the rest of the request, so
-// Required followed by Client reads the storage once.
-type loadedTokenKey struct{ b *Blueprint }
-
 // Token returns the user's token: the one just obtained while the Authorized
 // hook runs, otherwise the stored one. It returns ErrNoToken when there is
 // none. The token may be expired; Client refreshes it.
 func (b *Blueprint) Token(c *gin.Context) (*Token, error) {
-	if v, ok := c.Get(pendingTokenKey{b}); ok {
-		if t, ok := v.(*Token); ok && t != nil {
-			return t, nil
-		}
-	}
-	// A typed nil means "known to be absent"; an untyped nil, "unknown".
-	if v, ok := c.Get(loadedTokenKey{b}); ok && v != nil {
-		if t, ok := v.(*Token); ok {
-			if t == nil {
-				return nil, ErrNoToken
-			}
-			return t, nil
-		}
-	}
-	return b.storedToken(c)
-}
-
-// storedToken reads the storage, bypassing the request cache, and caches
-// what it finds.
-func (b *Blueprint) storedToken(c *gin.Context) (*Token, error) {
-	t, err := b.storage.Token(c, b.name)
-	if errors.Is(err, ErrNoToken) || err == nil && t == nil {
-		c.Set(loadedTokenKey{b}, (*Token)(nil))
-		return nil, ErrNoToken
-	}
+	src, err := b.source(c)
 	if err != nil {
 		return nil, err
 	}
-	c.Set(loadedTokenKey{b}, t)
-	return t, nil
+	return src.current(c.Request.Context())
 }
 
-// SetToken stores t for the current user.
+// SetToken stores t for the current user, replacing any token.
 func (b *Blueprint) SetToken(c *gin.Context, t *Token) error {
 	if t == nil || t.AccessToken == "" {
 		return errors.New("ginoauth: SetToken: no access token")
 	}
-	c.Set(loadedTokenKey{b}, nil) // unknown until the write succeeds
-	if err := b.storage.SetToken(c, b.name, t); err != nil {
-		return err
-	}
-	c.Set(loadedTokenKey{b}, t)
-	return nil
+	return b.swapToken(c, t)
 }
 
 // DeleteToken removes the user's stored token (local logout from this
 // provider). See Logout to revoke it at the provider too.
 func (b *Blueprint) DeleteToken(c *gin.Context) error {
-	c.Set(pendingTokenKey{b}, nil)
-	c.Set(loadedTokenKey{b}, nil)
-	if err := b.storage.DeleteToken(c, b.name); err != nil {
+	return b.swapToken(c, nil)
+}
+
+func (b *Blueprint) swapToken(c *gin.Context, t *Token) error {
+	src, err := b.source(c)
+	if err != nil {
 		return err
 	}
-	c.Set(loadedTokenKey{b}, (*Token)(nil))
+	if _, err := src.ref.Swap(c.Request.Context(), nil, t); err != nil {
+		src.mu.Lock()
+		src.loaded = false // unknown now
+		src.mu.Unlock()
+		return err
+	}
+	src.set(t)
 	return nil
+}
+
+// valid reports whether t is usable now, by the blueprint's clock and
+// early expiry.
+func (b *Blueprint) valid(t *Token) bool {
+	return t.validAt(b.cfg.Now(), b.cfg.EarlyExpiry) && b.complete(t)
+}
+
+// complete reports whether t has what the flow needs to sign requests: an
+// OAuth 1.0a token is useless without its secret.
+func (b *Blueprint) complete(t *Token) bool {
+	_, oauth1 := b.flow.(*oauth1Flow)
+	return !oauth1 || t.Secret != ""
+}
+
+// usable reports whether t is valid or can be made valid by a refresh.
+func (b *Blueprint) usable(t *Token) bool {
+	return b.valid(t) || b.complete(t) && b.refreshable(t)
 }
 
 // Authorized reports whether the user has a usable token: one that is
 // unexpired, or expired but refreshable. Unlike Flask-Dance's authorized, an
-// expired token without a refresh token does not count.
+// expired token without a refresh token does not count, and neither does
+// an OAuth 1.0a token without its secret.
 func (b *Blueprint) Authorized(c *gin.Context) bool {
 	t, err := b.Token(c)
-	if err != nil {
-		return false
-	}
-	return t.validAt(b.cfg.now()) || b.refreshable(t)
+	return err == nil && b.usable(t)
 }
 
 func (b *Blueprint) refreshable(t *Token) bool {
@@ -458,7 +454,7 @@ func (b *Blueprint) Required() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		t, err := b.Token(c)
 		switch {
-		case err == nil && (t.validAt(b.cfg.now()) || b.refreshable(t)):
+		case err == nil && b.usable(t):
 			c.Next()
 			return
 		case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrNoSession):
@@ -512,32 +508,43 @@ func (b *Blueprint) Revoke(ctx context.Context, t *Token) error {
 
 // Profile fetches the user's normalized profile with the provider's
 // ProfileFunc, using Client(c). Inside the Authorized hook it uses the token
-// just obtained.
+// just obtained. A provider that refuses the profile request makes it
+// return an *Error of kind KindProfileFailed (with the provider's status);
+// a dead token, one matching ErrReauthRequired.
 func (b *Blueprint) Profile(c *gin.Context) (*Profile, error) {
-	if b.provider.Profile == nil {
-		return nil, fmt.Errorf("ginoauth: %s: provider has no profile function", b.name)
-	}
-	t, err := b.Token(c)
+	src, err := b.source(c)
 	if err != nil {
 		return nil, err
 	}
-	return b.profile(c.Request.Context(), b.requestSource(c, t))
+	return b.profile(c.Request.Context(), src)
 }
 
 // ProfileFor is Profile for a token outside a request (see ClientFor).
 func (b *Blueprint) ProfileFor(ctx context.Context, ref TokenRef) (*Profile, error) {
-	if b.provider.Profile == nil {
-		return nil, fmt.Errorf("ginoauth: %s: provider has no profile function", b.name)
-	}
-	return b.profile(ctx, &tokenSource{b: b, load: ref.Load, swap: ref.Swap})
+	return b.profile(ctx, &tokenSource{b: b, ref: ref})
 }
 
 func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, error) {
+	if b.provider.Profile == nil {
+		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: errors.New("the provider has no profile function")}
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
 	t, err := src.token(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return b.provider.Profile(ctx, b.newClient(src), t)
+	p, err := b.provider.Profile(ctx, b.newClient(src), t)
+	if err == nil {
+		return p, nil
+	}
+	if ge, ok := AsError(err); ok {
+		if ge.Provider == "" {
+			ge.Provider = b.name
+		}
+		return nil, ge
+	}
+	return nil, &Error{Kind: KindProfileFailed, Provider: b.name, Err: err}
 }
 
 func (b *Blueprint) logDebug(msg string, args ...any) {

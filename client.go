@@ -2,6 +2,7 @@ package ginoauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
@@ -11,59 +12,81 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/oauth2"
 )
 
-// tokenSource is the token behind one API client: loaded once, refreshed
-// when expired, saved through the storage.
+// tokenSource is one user's token behind an API client or a request: the
+// storage's handle and the token last read or written through it. A request
+// keeps one (so Required, Token and Client read the storage once); a
+// background job makes its own.
 type tokenSource struct {
-	b    *Blueprint
-	load func(ctx context.Context) (*Token, error)
-	swap func(ctx context.Context, old, new *Token) (*Token, error)
-	// drop deletes the stored token once the provider refused to refresh
-	// it, so Authorized turns false and Required sends the user to log in.
-	// Optional.
-	drop func(ctx context.Context) error
+	b   *Blueprint
+	ref TokenRef
 
-	mu  sync.Mutex
-	cur *Token
+	mu     sync.Mutex
+	loaded bool
+	cur    *Token // nil: no token
 }
 
+// current returns the token, reading the storage the first time.
+func (s *tokenSource) current(ctx context.Context) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.currentLocked(ctx)
+}
+
+func (s *tokenSource) currentLocked(ctx context.Context) (*Token, error) {
+	if !s.loaded {
+		t, err := s.ref.Load(ctx)
+		if err != nil && !errors.Is(err, ErrNoToken) {
+			return nil, err
+		}
+		s.cur, s.loaded = t, true
+	}
+	if s.cur == nil {
+		return nil, ErrNoToken
+	}
+	return s.cur, nil
+}
+
+// set records what a write through the handle stored.
+func (s *tokenSource) set(t *Token) {
+	s.mu.Lock()
+	s.cur, s.loaded = t, true
+	s.mu.Unlock()
+}
+
+// token returns a usable token: the current one, refreshed if it expired.
 func (s *tokenSource) token(ctx context.Context) (*Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cur == nil {
-		t, err := s.load(ctx)
-		if err != nil {
-			return nil, err
-		}
-		s.cur = t
+	t, err := s.currentLocked(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if s.cur.validAt(s.b.cfg.now()) {
-		return s.cur, nil
+	if s.b.valid(t) {
+		return t, nil
 	}
-	return s.refreshFrom(ctx, s.cur)
+	return s.refreshLocked(ctx, t, true)
 }
 
 // replace refreshes bad, a token the provider refused although it looked
-// valid, unless another request already replaced it.
+// valid, unless another request through this source already replaced it.
 func (s *tokenSource) replace(ctx context.Context, bad *Token) (*Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cur != nil && s.cur.AccessToken != bad.AccessToken {
+	if s.cur != nil && !sameToken(s.cur, bad) {
 		return s.cur, nil
 	}
-	return s.refreshFrom(ctx, bad)
+	return s.refreshLocked(ctx, bad, true)
 }
 
-// refreshFrom replaces old with a refreshed token. When the provider
-// refuses, the stored token is dropped (if it is still old). s.mu is held.
-func (s *tokenSource) refreshFrom(ctx context.Context, old *Token) (*Token, error) {
-	s.cur = old
-	t, err := s.b.refresh(ctx, old, s.load, s.swap)
+// refreshLocked runs the refresh sequence for seen; dead says seen can no
+// longer be used (expired, or refused by the API). s.mu is held.
+func (s *tokenSource) refreshLocked(ctx context.Context, seen *Token, dead bool) (*Token, error) {
+	t, err := s.b.refresh(ctx, s.ref, seen, dead)
 	if err != nil {
-		if ge, ok := AsError(err); ok && ge.Kind == KindReauthRequired && s.drop != nil {
-			s.dropIfUnchanged(ctx)
+		if errors.Is(err, ErrReauthRequired) || errors.Is(err, ErrNoToken) {
+			s.cur = nil // dropped, or gone meanwhile
 		}
 		return nil, err
 	}
@@ -71,88 +94,78 @@ func (s *tokenSource) refreshFrom(ctx context.Context, old *Token) (*Token, erro
 	return t, nil
 }
 
-// dropIfUnchanged deletes the stored token if it is still the dead one (an
-// instance that saved a newer token in the meantime keeps it).
-func (s *tokenSource) dropIfUnchanged(ctx context.Context) {
-	cur, err := s.load(ctx)
-	if err != nil || cur.AccessToken != s.cur.AccessToken {
-		return
+// source returns the request's token source, creating it on first use.
+func (b *Blueprint) source(c *gin.Context) (*tokenSource, error) {
+	if v, ok := c.Get(sourceKey{b}); ok {
+		if s, ok := v.(*tokenSource); ok && s != nil {
+			return s, nil
+		}
 	}
-	if err := s.drop(ctx); err != nil {
-		s.b.logDebug("ginoauth: could not delete a dead token", "kind", string(KindStorageFailed))
+	ref, err := b.storage.Ref(c, b.name)
+	if err != nil {
+		return nil, err
 	}
+	s := &tokenSource{b: b, ref: ref}
+	c.Set(sourceKey{b}, s)
+	return s, nil
 }
+
+// sourceKey is the gin.Context key of a blueprint's per-request
+// tokenSource: the one place a request caches the token.
+type sourceKey struct{ b *Blueprint }
 
 // Client returns an *http.Client for the provider's API that carries the
 // user's token. Relative URLs ("user", "v1/me") are resolved against the
-// provider's API base URL. When the token expires, the client refreshes it
-// once, however many requests need it at the same moment, saves the new
-// token through the storage and runs the TokenRefreshed hook. A token that
-// cannot be refreshed makes requests fail with an error matching
-// ErrReauthRequired.
+// provider's API base URL, and the token is sent to that origin only.
+//
+// When the token has expired, the client refreshes it first, once however
+// many requests and app instances need it at the same moment, saves the new
+// token through the storage and runs the TokenRefreshed hook. When the API
+// answers 401 (or 403 with error="invalid_token") the token was revoked or
+// expired early: the client refreshes it and sends the request once more.
+// A token that cannot be refreshed is deleted from the storage, so
+// Authorized turns false and Required sends the user to log in, and the
+// request fails with an error matching ErrReauthRequired.
 //
 // The client belongs to the request: do not use it after the handler
 // returns (use ClientFor for background work). It returns ErrNoToken when
 // the user has no token.
 func (b *Blueprint) Client(c *gin.Context) (*http.Client, error) {
-	t, err := b.Token(c)
+	src, err := b.source(c)
 	if err != nil {
 		return nil, err
 	}
-	return b.newClient(b.requestSource(c, t)), nil
-}
-
-// requestSource is the token source for a request: the storage, or the
-// pending token while the Authorized hook runs.
-func (b *Blueprint) requestSource(c *gin.Context, t *Token) *tokenSource {
-	src := &tokenSource{b: b, cur: t}
-	if v, ok := c.Get(pendingTokenKey{b}); ok && v != nil {
-		// The hook decides whether the token is stored: only update the
-		// pending copy.
-		src.load = func(context.Context) (*Token, error) { return b.Token(c) }
-		src.swap = func(_ context.Context, _, nt *Token) (*Token, error) {
-			c.Set(pendingTokenKey{b}, nt)
-			return nt, nil
-		}
-		return src
+	if _, err := src.current(c.Request.Context()); err != nil {
+		return nil, err
 	}
-	// The refresh path must see what other requests and instances saved,
-	// not this request's cached copy.
-	src.load = func(context.Context) (*Token, error) { return b.storedToken(c) }
-	src.drop = func(context.Context) error { return b.DeleteToken(c) }
-	if sw, ok := b.storage.(TokenSwapper); ok {
-		src.swap = func(_ context.Context, old, nt *Token) (*Token, error) {
-			c.Set(loadedTokenKey{b}, nil)
-			cur, err := sw.SwapToken(c, b.name, old, nt)
-			if err == nil {
-				c.Set(loadedTokenKey{b}, cur)
-			}
-			return cur, err
-		}
-	} else {
-		src.swap = func(_ context.Context, _, nt *Token) (*Token, error) {
-			return nt, b.SetToken(c, nt)
-		}
-	}
-	return src
+	return b.newClient(src), nil
 }
 
 // ClientFor is Client for work outside a request, such as a background job
-// acting for a user: ref loads and saves that user's token (the GORM
-// backend's TokenRef, for example). Refreshed tokens are saved through ref.
+// acting for a user: ref is that user's token (the GORM backend's Ref, for
+// example). Refreshes go through the same sequence as in requests.
 func (b *Blueprint) ClientFor(ctx context.Context, ref TokenRef) *http.Client {
-	return b.newClient(&tokenSource{b: b, load: ref.Load, swap: ref.Swap})
+	return b.newClient(&tokenSource{b: b, ref: ref})
 }
 
 // Refresh refreshes the user's token now, whether or not it has expired,
 // saves it and returns it (Flask-Dance has no such call; its issue #105).
+// When another request refreshed the token meanwhile, it returns that
+// token. A token the provider refuses to refresh is deleted, and the error
+// matches ErrReauthRequired.
 func (b *Blueprint) Refresh(c *gin.Context) (*Token, error) {
-	t, err := b.Token(c)
+	src, err := b.source(c)
 	if err != nil {
 		return nil, err
 	}
-	src := b.requestSource(c, t)
-	return b.refreshNow(c.Request.Context(), t, src.load, src.swap)
+	ctx := c.Request.Context()
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	t, err := src.currentLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return src.refreshLocked(ctx, t, !b.valid(t))
 }
 
 func (b *Blueprint) newClient(src *tokenSource) *http.Client {
@@ -173,16 +186,22 @@ type apiTransport struct {
 	// sign sets the credentials on the request; nil means the provider's
 	// AuthorizeRequest or a Bearer header.
 	sign func(req *http.Request, t *Token) error
+	// rejected reports whether an answer says the token is dead.
+	rejected func(resp *http.Response) bool
 }
 
-func (b *Blueprint) oauth2Transport(src *tokenSource, base http.RoundTripper) http.RoundTripper {
-	return &apiTransport{b: b, src: src, base: base}
+func (oauth2Flow) transport(b *Blueprint, src *tokenSource, base http.RoundTripper) http.RoundTripper {
+	return &apiTransport{b: b, src: src, base: base, rejected: b.rejected}
 }
 
 // resolve makes a relative request URL absolute against the API base.
 func (b *Blueprint) resolve(u *url.URL) (*url.URL, error) {
 	if u.IsAbs() {
 		return u, nil
+	}
+	if u.Host != "" {
+		// "//host/path" would resolve to another host than the API's.
+		return nil, errors.New("ginoauth: " + b.name + ": a scheme-relative URL names another host; give an absolute URL")
 	}
 	if b.apiBase == nil {
 		return nil, errors.New("ginoauth: " + b.name + ": relative URL but the provider has no APIBaseURL")
@@ -198,10 +217,10 @@ func (b *Blueprint) resolve(u *url.URL) (*url.URL, error) {
 	return b.apiBase.ResolveReference(&ref), nil
 }
 
-// RoundTrip sends req with the user's token. When the provider answers 401
-// although the token looked valid (it was revoked or expired early), a
-// refreshable token is refreshed once and the request sent again, if its
-// body can be replayed.
+// RoundTrip sends req with the user's token. When the provider says the
+// token is dead (see rejected), the token is refreshed once and the request
+// sent again, if its body can be replayed; a token that cannot be
+// refreshed ends the request with an error matching ErrReauthRequired.
 func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u, err := t.b.resolve(req.URL)
 	if err != nil {
@@ -214,16 +233,19 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.send(req, u, tok)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.b.refreshable(tok) ||
-		req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+	if err != nil || !t.rejected(resp) || !t.sentToken(req, u) {
 		return resp, err
 	}
 	nt, rerr := t.src.replace(req.Context(), tok)
-	if rerr != nil || nt.AccessToken == tok.AccessToken {
-		return resp, nil // the provider's 401 stands
+	if rerr != nil {
+		drain(resp)
+		closeBody(req)
+		return nil, rerr
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil // cannot replay: the caller sees the refusal and retries
+	}
+	drain(resp)
 	r := req
 	if req.GetBody != nil {
 		body, err := req.GetBody()
@@ -234,6 +256,41 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.Body = body
 	}
 	return t.send(r, u, nt)
+}
+
+// rejected reports whether resp says the access token is dead: a 401, or a
+// 403 whose WWW-Authenticate says invalid_token (RFC 6750 section 3.1), or
+// any 403 from a provider that answers so for revoked tokens.
+func (b *Blueprint) rejected(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusForbidden:
+		return b.provider.ForbiddenMeansRevoked ||
+			strings.Contains(resp.Header.Get("WWW-Authenticate"), `invalid_token`)
+	}
+	return false
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+}
+
+// sentToken reports whether a request to u carries the token: not after a
+// redirect from another origin.
+func (t *apiTransport) sentToken(req *http.Request, u *url.URL) bool {
+	return !crossOriginRedirect(req, u)
+}
+
+// crossOriginRedirect reports whether req follows a redirect from another
+// origin (scheme, host and port) than u's.
+func crossOriginRedirect(req *http.Request, u *url.URL) bool {
+	if req.Response == nil || req.Response.Request == nil {
+		return false
+	}
+	prev := req.Response.Request.URL
+	return !strings.EqualFold(prev.Scheme, u.Scheme) || !strings.EqualFold(prev.Host, u.Host)
 }
 
 // send sends one authorized copy of req to u.
@@ -247,8 +304,7 @@ func (t *apiTransport) send(req *http.Request, u *url.URL, tok *Token) (*http.Re
 			r2.Header[k] = v
 		}
 	}
-	// Never carry the token across a redirect to another host.
-	if req.Response != nil && req.Response.Request != nil && req.Response.Request.URL.Host != u.Host {
+	if !t.sentToken(req, u) {
 		return t.base.RoundTrip(r2)
 	}
 	var err error
@@ -273,110 +329,106 @@ func closeBody(r *http.Request) {
 	}
 }
 
-// refreshed remembers recent refreshes, so that a request that loaded the
-// old token just after another request refreshed it uses the new token
-// instead of spending the old refresh token a second time (providers that
-// rotate refresh tokens would reject it and log the user out).
-type refreshed struct {
-	t  *Token
-	at time.Time
-}
-
-const recentRefreshTTL = time.Minute
-
 var errNotRefreshable = errors.New("no refresh token")
 
-func (b *Blueprint) refreshKey(old *Token) string {
-	k := old.RefreshToken
-	if k == "" {
-		k = old.AccessToken
-	}
-	return b.name + "\x00" + k
-}
-
-// refresh returns a valid token in place of old: a token another request or
-// instance already saved, a recent in-process refresh, or a new one from the
-// provider. Concurrent callers with the same old token share one provider
-// request.
-func (b *Blueprint) refresh(ctx context.Context, old *Token, load func(context.Context) (*Token, error), swap func(context.Context, *Token, *Token) (*Token, error)) (*Token, error) {
-	key := b.refreshKey(old)
-	if v, ok := b.recent.Load(key); ok {
-		if r := v.(refreshed); b.cfg.now().Sub(r.at) < recentRefreshTTL && r.t.validAt(b.cfg.now()) {
-			// Save it for this user too (their session may still hold old).
-			return b.saveRefreshed(ctx, old, r.t, swap, false)
-		}
-	}
-	return b.refreshNow(ctx, old, load, swap)
-}
-
-func (b *Blueprint) refreshNow(ctx context.Context, old *Token, load func(context.Context) (*Token, error), swap func(context.Context, *Token, *Token) (*Token, error)) (*Token, error) {
-	key := b.refreshKey(old)
-	v, err, _ := b.refreshes.Do(key, func() (any, error) {
-		// Another request or instance may have refreshed and saved already.
-		if cur, err := load(ctx); err == nil && cur.AccessToken != old.AccessToken {
-			if cur.validAt(b.cfg.now()) {
-				return cur, nil
-			}
-			// That token expired too. With rotating refresh tokens old's
-			// refresh token is spent: refresh the stored token instead.
-			old = cur
-		}
-		if !b.refreshable(old) {
-			return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
-		}
-		rf, ok := b.flow.(refresher)
-		if !ok {
-			return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
-		}
-		nt, err := rf.refreshToken(ctx, b, old)
-		if err != nil {
-			ge, _ := AsError(err)
-			if ge != nil && ge.Kind == KindReauthRequired {
-				// The refresh token was spent: by another instance, if the
-				// storage holds, or is about to hold, a newer token.
-				if cur := b.awaitNewer(ctx, old, load); cur != nil {
-					return cur, nil
-				}
-			}
-			b.logDebug("ginoauth: refresh failed", "kind", kindOf(err))
-			return nil, err
-		}
-		b.recent.Store(key, refreshed{t: nt, at: b.cfg.now()})
-		b.pruneRecent()
-		return b.saveRefreshed(ctx, old, nt, swap, true)
-	})
+// refresh is the one refresh sequence, for requests and background jobs
+// alike. seen is the token the caller found expired or refused (dead), or
+// wants refreshed early:
+//
+//	lock (in process, then the storage's RefreshLocker) → reload: if another
+//	caller replaced seen with a usable token, use it → refresh at the
+//	provider → Swap(old, new); on conflict use the winner's token → unlock
+//
+// It runs under a context detached from the caller's cancellation, bounded
+// by Config.Timeout, so a client that disconnects mid-refresh never loses
+// the rotated token. A refresh the provider refuses, or a dead token that
+// cannot be refreshed, deletes the token (if it is still the one seen) and
+// returns an error matching ErrReauthRequired.
+func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead bool) (*Token, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.Timeout)
+	defer cancel()
+	unlock, err := b.locks.Lock(ctx, b.lockKey(seen))
 	if err != nil {
+		return nil, &Error{Kind: KindRefreshFailed, Provider: b.name, Err: err}
+	}
+	defer unlock()
+	if l, ok := ref.(RefreshLocker); ok {
+		unlockRef, err := l.LockRefresh(ctx, seen)
+		if err != nil {
+			return nil, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
+		}
+		defer unlockRef()
+	}
+	cur, err := ref.Load(ctx)
+	switch {
+	case errors.Is(err, ErrNoToken):
+		return nil, ErrNoToken // deleted meanwhile (logout)
+	case err != nil:
+		return nil, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
+	case !sameToken(cur, seen) && b.valid(cur):
+		return cur, nil // another request or instance refreshed it
+	}
+	if nt := b.unsaved.take(b.lockKey(cur)); nt != nil {
+		// This process refreshed cur before, but could not save the new
+		// token (a database outage): save it now instead of spending the
+		// refresh token again.
+		return b.saveRefreshed(ctx, ref, cur, nt)
+	}
+	if !dead && !b.refreshable(cur) {
+		// An early refresh of a token that still works: keep it.
+		return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
+	}
+	nt, err := b.refreshAtProvider(ctx, cur)
+	if errors.Is(err, ErrReauthRequired) {
+		// Drop the dead token, unless another writer replaced it.
+		if got, serr := ref.Swap(ctx, cur, nil); serr == nil && got != nil && b.valid(got) {
+			return got, nil
+		}
+		b.logDebug("ginoauth: token refused, dropped", "kind", string(KindReauthRequired))
 		return nil, err
 	}
-	return v.(*Token), nil
-}
-
-// awaitNewer polls the storage for a valid token other than old, for a
-// short while: an instance that won a refresh race may not have committed
-// its token yet when the provider turns the loser away.
-func (b *Blueprint) awaitNewer(ctx context.Context, old *Token, load func(context.Context) (*Token, error)) *Token {
-	wait := 20 * time.Millisecond
-	deadline := time.Now().Add(min(b.cfg.Timeout, maxAwaitNewer))
-	for {
-		if cur, err := load(ctx); err == nil && cur.AccessToken != old.AccessToken && cur.validAt(b.cfg.now()) {
-			return cur
-		}
-		if time.Now().Add(wait).After(deadline) {
-			return nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		wait = min(wait*2, 400*time.Millisecond)
+	if err != nil {
+		b.logDebug("ginoauth: refresh failed", "kind", kindOf(err))
+		return nil, err
 	}
+	return b.saveRefreshed(ctx, ref, cur, nt)
 }
 
-// maxAwaitNewer bounds awaitNewer.
-const maxAwaitNewer = 2 * time.Second
+// saveRefreshed swaps nt, refreshed from cur, into ref. A token that cannot
+// be saved is kept in process memory for the next refresh of cur.
+func (b *Blueprint) saveRefreshed(ctx context.Context, ref TokenRef, cur, nt *Token) (*Token, error) {
+	got, err := ref.Swap(ctx, cur, nt)
+	if err != nil {
+		b.unsaved.put(b.lockKey(cur), nt)
+		return nil, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
+	}
+	if got == nil {
+		return nil, ErrNoToken // deleted meanwhile: the logout wins
+	}
+	if sameToken(got, nt) {
+		b.logDebug("ginoauth: token refreshed")
+		b.runTokenRefreshed(ctx, nt)
+	}
+	return got, nil
+}
+
+func (b *Blueprint) refreshAtProvider(ctx context.Context, old *Token) (*Token, error) {
+	if !b.refreshable(old) {
+		return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
+	}
+	return b.flow.refresh(ctx, b, old)
+}
+
+// lockKey names the in-process refresh lock of t: every copy of one issued
+// token shares it. It is a hash, so no token is kept as a map key.
+func (b *Blueprint) lockKey(t *Token) string {
+	k := t.RefreshToken
+	if k == "" {
+		k = t.AccessToken
+	}
+	sum := sha256.Sum256([]byte(k))
+	return string(sum[:])
+}
 
 func kindOf(err error) string {
 	if ge, ok := AsError(err); ok {
@@ -385,108 +437,78 @@ func kindOf(err error) string {
 	return "unknown"
 }
 
-func (b *Blueprint) saveRefreshed(ctx context.Context, old, nt *Token, swap func(context.Context, *Token, *Token) (*Token, error), fresh bool) (*Token, error) {
-	saved, err := swap(ctx, old, nt)
-	if err != nil {
-		return nil, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
-	}
-	if saved == nil {
-		saved = nt
-	}
-	if fresh && saved.AccessToken == nt.AccessToken {
-		b.logDebug("ginoauth: token refreshed")
-		b.runTokenRefreshed(ctx, nt)
-	}
-	return saved, nil
+// unsavedTokens keeps refreshed tokens that the storage failed to save, by
+// the lock key of the token they replace, until the next refresh of that
+// token saves them. The provider may have spent the old refresh token, so
+// this copy is the only one; entries are few (one per failed save) and
+// short-lived.
+type unsavedTokens struct {
+	mu sync.Mutex
+	m  map[string]unsavedToken
 }
 
-func (b *Blueprint) pruneRecent() {
-	// Scan at most twice per TTL, not on every refresh: the map holds one
-	// entry per refresh of the last minute, which is many under load.
-	now := b.cfg.now()
-	last := b.lastPrune.Load()
-	if now.UnixNano()-last < int64(recentRefreshTTL/2) || !b.lastPrune.CompareAndSwap(last, now.UnixNano()) {
-		return
-	}
-	b.recent.Range(func(k, v any) bool {
-		if now.Sub(v.(refreshed).at) >= recentRefreshTTL {
-			b.recent.Delete(k)
-		}
-		return true
-	})
+type unsavedToken struct {
+	t   *Token
+	exp time.Time
 }
 
-// refresher is implemented by flows whose tokens can be refreshed.
-type refresher interface {
-	refreshToken(ctx context.Context, b *Blueprint, old *Token) (*Token, error)
+const unsavedTTL = HandoffTTL
+
+func (u *unsavedTokens) put(key string, t *Token) {
+	now := time.Now()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.m == nil {
+		u.m = make(map[string]unsavedToken)
+	}
+	for k, e := range u.m {
+		if now.After(e.exp) {
+			delete(u.m, k)
+		}
+	}
+	u.m[key] = unsavedToken{t: t, exp: now.Add(unsavedTTL)}
 }
 
-func (oauth2Flow) transport(b *Blueprint, src *tokenSource, base http.RoundTripper) http.RoundTripper {
-	return b.oauth2Transport(src, base)
+func (u *unsavedTokens) take(key string) *Token {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	e, ok := u.m[key]
+	if !ok {
+		return nil
+	}
+	delete(u.m, key)
+	if time.Now().After(e.exp) {
+		return nil
+	}
+	return e.t
 }
 
-// refreshToken asks the provider for a new token with old's refresh token.
-// The request runs on its own deadline, detached from the caller's
-// cancellation, because its result is shared and saved.
-func (oauth2Flow) refreshToken(ctx context.Context, b *Blueprint, old *Token) (*Token, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.Timeout)
-	defer cancel()
-	cfg := &oauth2.Config{
-		ClientID:     b.oauth.ClientID,
-		ClientSecret: b.oauth.ClientSecret,
-		Endpoint:     b.oauth.Endpoint,
-		Scopes:       b.oauth.Scopes,
+// pendingRef is a token slot in memory: the new token while the Authorized
+// hook runs, before the hook decides whether it is stored.
+type pendingRef struct {
+	mu sync.Mutex
+	t  *Token
+}
+
+func (r *pendingRef) token() *Token {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.t
+}
+
+func (r *pendingRef) Load(context.Context) (*Token, error) {
+	if t := r.token(); t != nil {
+		return t, nil
 	}
-	if err := b.freshSecret(ctx, cfg); err != nil {
-		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: err}
+	return nil, ErrNoToken
+}
+
+func (r *pendingRef) Swap(_ context.Context, old, new *Token) (*Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old != nil && !sameToken(r.t, old) {
+		return r.t, nil
 	}
-	capture := &captureTransport{base: b.baseTransport()}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
-	ctx = WithClientID(ctx, b.oauth.ClientID)
-	ot, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
-	if err != nil {
-		ge := tokenEndpointError(KindRefreshFailed, err)
-		ge.Provider = b.name
-		if ge.Code == "invalid_grant" || ge.Code == "unauthorized_client" {
-			ge.Kind = KindReauthRequired
-		}
-		return nil, ge
-	}
-	nt := tokenFromResponse(ot, capture.body)
-	// Keep what the refresh response does not repeat.
-	if nt.RefreshToken == "" {
-		nt.RefreshToken = old.RefreshToken
-	}
-	if nt.IDToken == "" {
-		nt.IDToken = old.IDToken
-	} else if nt.IDToken != old.IDToken && b.provider.VerifyIDToken != nil {
-		// OpenID Connect Core 12.2: a refreshed ID token is verified like the
-		// first one, for the same subject; it carries no new nonce.
-		claims, err := b.provider.VerifyIDToken(ctx, nt.IDToken, "")
-		if err != nil {
-			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: err}
-		}
-		if oldClaims, ok := old.Extra["id_token_claims"].(map[string]any); ok && claims != nil && oldClaims["sub"] != claims["sub"] {
-			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: errors.New("refreshed ID token is for another subject")}
-		}
-		if nt.Extra == nil {
-			nt.Extra = make(map[string]any, len(old.Extra)+1)
-		}
-		nt.Extra["id_token_claims"] = claims
-	}
-	if nt.Scopes == nil {
-		nt.Scopes = old.Scopes
-	}
-	if nt.TokenType == "" {
-		nt.TokenType = old.TokenType
-	}
-	for k, v := range old.Extra {
-		if _, ok := nt.Extra[k]; !ok {
-			if nt.Extra == nil {
-				nt.Extra = make(map[string]any, len(old.Extra))
-			}
-			nt.Extra[k] = v
-		}
-	}
-	return nt, nil
+	r.t = new
+	return new, nil
 }

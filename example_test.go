@@ -168,7 +168,7 @@ func ExampleBlueprint_Client() {
 }
 
 // ClientFor serves background jobs: no request, just a stored token. The
-// memory storage's Ref stands in for the GORM storage's.
+// memory storage's OwnerRef stands in for the GORM storage's UserRef.
 func ExampleBlueprint_ClientFor() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{})
 	defer provider.Close()
@@ -179,9 +179,10 @@ func ExampleBlueprint_ClientFor() {
 
 	// A token saved earlier for local user 42 (here: minted by the test provider).
 	tok, _ := provider.IssueToken("1002")
-	store.Put("42", bp.Name(), tok)
+	ref := store.OwnerRef("42", bp.Name())
+	_, _ = ref.Swap(context.Background(), nil, tok)
 
-	client := bp.ClientFor(context.Background(), store.Ref("42", bp.Name()))
+	client := bp.ClientFor(context.Background(), ref)
 	resp, err := client.Get("whoami")
 	if err != nil {
 		fmt.Println(err)
@@ -313,54 +314,59 @@ func ExampleProvider() {
 	// Output: /auth/example /auth/example/authorized
 }
 
-// A Storage is three methods. This one keeps tokens per local user in a
-// map; a real one would use a database (see backends/gormstore), and should
-// pass the backends/storagetest suite.
+// A Storage hands out token slots: Ref is its only request-bound step, and
+// a slot loads and compare-and-swaps one user's token. This one keeps
+// tokens per local user in a map; a real one would use a database (see
+// backends/gormstore), and should pass the backends/storagetest suite.
 type userTokens struct {
 	mu     sync.Mutex
 	tokens map[string]*ginoauth.Token // "user/provider" -> token
 }
 
-func (s *userTokens) key(c *gin.Context, provider string) (string, bool) {
+func (s *userTokens) Ref(c *gin.Context, provider string) (ginoauth.TokenRef, error) {
 	user := c.GetString("user_id") // set by the app's own login middleware
-	return user + "/" + provider, user != ""
+	if user == "" {
+		return nil, errors.New("no local user logged in")
+	}
+	return userSlot{s, user + "/" + provider}, nil
 }
 
-func (s *userTokens) Token(c *gin.Context, provider string) (*ginoauth.Token, error) {
-	k, ok := s.key(c, provider)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t := s.tokens[k]; ok && t != nil {
+type userSlot struct {
+	s   *userTokens
+	key string
+}
+
+func (r userSlot) Load(context.Context) (*ginoauth.Token, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	if t := r.s.tokens[r.key]; t != nil {
 		return t.Clone(), nil
 	}
 	return nil, ginoauth.ErrNoToken
 }
 
-func (s *userTokens) SetToken(c *gin.Context, provider string, t *ginoauth.Token) error {
-	k, ok := s.key(c, provider)
-	if !ok {
-		return errors.New("no local user logged in")
+func (r userSlot) Swap(_ context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	cur := r.s.tokens[r.key]
+	if old != nil && !ginoauth.SameToken(cur, old) {
+		return cur.Clone(), nil // another request replaced it meanwhile
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokens[k] = t.Clone()
-	return nil
-}
-
-func (s *userTokens) DeleteToken(c *gin.Context, provider string) error {
-	k, _ := s.key(c, provider)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.tokens, k)
-	return nil
+	if new == nil {
+		delete(r.s.tokens, r.key)
+	} else {
+		r.s.tokens[r.key] = new.Clone()
+	}
+	return new, nil
 }
 
 func ExampleStorage() {
 	var st ginoauth.Storage = &userTokens{tokens: map[string]*ginoauth.Token{}}
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
 	c.Set("user_id", "42")
-	_ = st.SetToken(c, "github", &ginoauth.Token{AccessToken: "secret-value"})
-	t, err := st.Token(c, "github")
+	ref, _ := st.Ref(c, "github")
+	_, _ = ref.Swap(c, nil, &ginoauth.Token{AccessToken: "secret-value"})
+	t, err := ref.Load(c)
 	fmt.Println(t, err)
 	// Output: ginoauth.Token{type=} <nil>
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
@@ -81,7 +82,7 @@ func FuzzTokenResponse(f *testing.F) {
 	f.Add([]byte(`access_token=a&scope=x%2Cy&user_id=1`))
 	f.Add([]byte(`{"scope":["a",1,null]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		tok := tokenFromResponse(&oauth2.Token{AccessToken: "a"}, body)
+		tok := tokenFromResponse(&oauth2.Token{AccessToken: "a"}, body, time.Now())
 		if tok.AccessToken != "a" {
 			t.Fatalf("access token changed to %q", tok.AccessToken)
 		}

@@ -68,6 +68,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,33 +84,63 @@ import (
 // A Token handed to hooks or returned by storages must be treated as
 // read-only; use [Token.Clone] to change a copy.
 type Token struct {
-	AccessToken  string         `json:"access_token"`
-	TokenType    string         `json:"token_type,omitempty"`
-	RefreshToken string         `json:"refresh_token,omitempty"`
-	Expiry       time.Time      `json:"expiry,omitzero"`
-	Scopes       []string       `json:"scopes,omitempty"`   // what the provider granted, when it said
-	IDToken      string         `json:"id_token,omitempty"` // OpenID Connect
-	Secret       string         `json:"secret,omitempty"`   // OAuth 1.0a token secret
-	Extra        map[string]any `json:"extra,omitempty"`
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+	// ExpiresIn is the lifetime in seconds the provider gave the access
+	// token when it issued it (expires_in, or expires_at less the time of
+	// the answer); 0 when it gave none. It keeps a short-lived token from
+	// counting as expired as soon as it is issued.
+	ExpiresIn int64          `json:"expires_in,omitempty"`
+	Scopes    []string       `json:"scopes,omitempty"`   // what the provider granted, when it said
+	IDToken   string         `json:"id_token,omitempty"` // OpenID Connect
+	Secret    string         `json:"secret,omitempty"`   // OAuth 1.0a token secret
+	Extra     map[string]any `json:"extra,omitempty"`
 }
 
-// expiryDelta is how early a token counts as expired, so that a request
-// started just before expiry does not reach the provider with a dead token.
-// It matches x/oauth2's default.
-const expiryDelta = 10 * time.Second
+// DefaultEarlyExpiry is how early a token counts as expired, so that a
+// request started just before expiry does not reach the provider with a
+// dead token. It matches x/oauth2's default. A token that lives less than
+// four times as long counts as expired a quarter of its lifetime early
+// instead, so a just-issued short-lived token is never refreshed again.
+const DefaultEarlyExpiry = 10 * time.Second
 
 // Valid reports whether t has an access token that is not expired (or has no
-// expiry). OAuth 1.0a tokens have no expiry: they are valid until revoked.
+// expiry), by [DefaultEarlyExpiry]. OAuth 1.0a tokens (with a Secret) have no
+// expiry: they are valid until revoked.
 func (t *Token) Valid() bool {
-	return t.validAt(time.Now())
+	return t.validAt(time.Now(), DefaultEarlyExpiry)
 }
 
-func (t *Token) validAt(now time.Time) bool {
+// validAt reports whether t is usable at now, counting it as expired early
+// by early, or by a quarter of its lifetime when that is shorter.
+func (t *Token) validAt(now time.Time, early time.Duration) bool {
 	if t == nil || t.AccessToken == "" {
 		return false
 	}
-	return t.Expiry.IsZero() || now.Add(expiryDelta).Before(t.Expiry)
+	if t.Expiry.IsZero() {
+		return true
+	}
+	if life := time.Duration(t.ExpiresIn) * time.Second; life > 0 {
+		early = min(early, life/4)
+	}
+	return now.Add(early).Before(t.Expiry)
 }
+
+// sameToken reports whether a and b are the same issued token. Storages'
+// compare-and-swap uses it.
+func sameToken(a, b *Token) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// SameToken reports whether a and b are the same issued token (access and
+// refresh token equal), the comparison a [TokenRef.Swap] makes. Two nil
+// tokens are the same.
+func SameToken(a, b *Token) bool { return sameToken(a, b) }
 
 // Clone returns a deep copy of t (Extra is copied one level deep).
 func (t *Token) Clone() *Token {
@@ -133,6 +164,7 @@ func (t *Token) OAuth2() *oauth2.Token {
 		TokenType:    t.TokenType,
 		RefreshToken: t.RefreshToken,
 		Expiry:       t.Expiry,
+		ExpiresIn:    t.ExpiresIn,
 	}
 	if len(t.Extra) > 0 || t.IDToken != "" {
 		raw := make(map[string]any, len(t.Extra)+1)
@@ -181,7 +213,7 @@ func MarshalToken(t *Token) ([]byte, error) { return json.Marshal(t) }
 func UnmarshalToken(data []byte) (*Token, error) {
 	var t Token
 	if err := json.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("ginoauth: decode stored token: %w", errors.Unwrap(err))
+		return nil, fmt.Errorf("ginoauth: decode stored token: %w", err)
 	}
 	if t.AccessToken == "" {
 		return nil, errors.New("ginoauth: decode stored token: no access token")
@@ -190,41 +222,53 @@ func UnmarshalToken(data []byte) (*Token, error) {
 }
 
 // Storage keeps tokens. It is request-scoped, like Flask-Dance's storages:
-// the *gin.Context tells a session storage whose session to use and a
-// database storage which local user is logged in.
+// Ref is the only step bound to the request, where the *gin.Context tells a
+// session storage whose session to use and a database storage which local
+// user is logged in. Everything else goes through the [TokenRef] it returns.
 //
-// Implementations must be safe for concurrent use by multiple goroutines; the
-// blueprint never modifies a token it passes to SetToken or receives from
-// Token. The conformance suite in backends/storagetest checks these rules.
+// Implementations must be safe for concurrent use by multiple goroutines.
+// The conformance suite in backends/storagetest checks the contract.
 type Storage interface {
-	// Token returns the stored token for provider, or ErrNoToken.
-	Token(c *gin.Context, provider string) (*Token, error)
-	// SetToken stores t for provider, replacing any previous token.
-	SetToken(c *gin.Context, provider string, t *Token) error
-	// DeleteToken removes the token for provider. Deleting a token that is
-	// not there is not an error.
-	DeleteToken(c *gin.Context, provider string) error
+	// Ref returns the handle of the request's user's token for provider
+	// (the blueprint name). It does not read the token. It fails only when
+	// the storage cannot tell whose token it would be (no session
+	// middleware, for example).
+	Ref(c *gin.Context, provider string) (TokenRef, error)
 }
 
-// TokenSwapper is an optional [Storage] capability for stores shared by
-// several app instances. When a refreshed token is saved, SwapToken replaces
-// old with new only if the stored token is still old. If another instance
-// saved a token in the meantime, SwapToken keeps that token and returns it;
-// otherwise it returns new. Either way, the caller uses what it returns.
-type TokenSwapper interface {
-	SwapToken(c *gin.Context, provider string, old, new *Token) (*Token, error)
-}
-
-// TokenRef is one stored token reachable without an HTTP request, for
-// background jobs acting for a user. The GORM backend returns one for a
-// (provider, user ID) pair; [Blueprint.ClientFor] turns it into an
-// *http.Client that refreshes and saves like [Blueprint.Client].
+// TokenRef is one user's token slot: the single vocabulary through which
+// the blueprint loads, saves, refreshes and drops a token, in a request or
+// in a background job ([Blueprint.ClientFor]). Its methods take a context,
+// not a request: a refresh saves its token under a context detached from
+// the request, so that a client that disconnects never loses a rotated
+// refresh token.
+//
+// Implementations must be safe for concurrent use and must not keep or
+// modify the tokens passed in or returned.
 type TokenRef interface {
-	// Load returns the stored token, or ErrNoToken.
+	// Load returns the stored token, or ErrNoToken when there is none.
 	Load(ctx context.Context) (*Token, error)
-	// Swap stores new in place of old, as [TokenSwapper.SwapToken] does,
-	// and returns the token to use.
+	// Swap is a compare-and-swap: if the stored token is the same as old
+	// ([SameToken]; a nil old matches whatever is stored), it stores new in
+	// its place, or deletes the token when new is nil, and returns new.
+	// Otherwise it changes nothing and returns the token stored now (nil
+	// when there is none), which another request or app instance wrote
+	// meanwhile.
 	Swap(ctx context.Context, old, new *Token) (*Token, error)
+}
+
+// RefreshLocker is an optional [TokenRef] capability for storages that can
+// make one refresh of a token wait for another, across app instances (the
+// GORM backend's database lock, a session storage's RefreshCoordinator).
+// The blueprint holds the lock from just before it reloads an expired token
+// until the refreshed token is saved, so an instance that loses the race
+// waits and then uses the winner's token instead of spending the same
+// refresh token again.
+type RefreshLocker interface {
+	// LockRefresh blocks until the caller holds the refresh lock of t's
+	// slot, or ctx ends. Once it returns, Load sees any token that
+	// replaced t. unlock must be called exactly once.
+	LockRefresh(ctx context.Context, t *Token) (unlock func(), err error)
 }
 
 type clientIDKey struct{}
@@ -331,6 +375,19 @@ type Provider struct {
 	CallbackParams []string
 	// RefreshDisabled marks providers whose tokens cannot be refreshed.
 	RefreshDisabled bool
+	// RefreshURL is where refresh requests go, for providers with a
+	// separate refresh endpoint (Flask-Dance's auto_refresh_url).
+	// Optional. Default Endpoint.TokenURL.
+	RefreshURL string
+	// RefreshParams are extra parameters of the refresh request body, for
+	// providers that want client_id, scope or another field there
+	// (Flask-Dance's auto_refresh_kwargs). Optional.
+	RefreshParams map[string]string
+	// ForbiddenMeansRevoked makes an API answer of 403 count as a revoked
+	// token, for providers that answer 403 rather than 401 (zitadel, for
+	// one). Without it, only a 401, or a 403 whose WWW-Authenticate header
+	// says error="invalid_token" (RFC 6750), does. Optional.
+	ForbiddenMeansRevoked bool
 }
 
 // Sentinel errors. Compare with errors.Is.
@@ -383,6 +440,9 @@ type Error struct {
 	Code        string
 	Description string
 	URI         string
+	// HTTPStatus is the status of the provider's answer that caused the
+	// error (a profile or API request), when there was one.
+	HTTPStatus int
 	// Err is the underlying cause, for errors.Is / errors.As (for example
 	// *oauth2.RetrieveError after a failed exchange).
 	Err error
@@ -406,6 +466,10 @@ func (e *Error) Error() string {
 			b.WriteString(e.Description)
 			b.WriteString(")")
 		}
+	}
+	if e.HTTPStatus != 0 {
+		b.WriteString(": provider answered ")
+		b.WriteString(strconv.Itoa(e.HTTPStatus))
 	}
 	if e.Err != nil {
 		b.WriteString(": ")

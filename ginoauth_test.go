@@ -462,8 +462,15 @@ func TestExchangeFailures(t *testing.T) {
 
 type failingStorage struct{ ginoauth.Storage }
 
-func (failingStorage) SetToken(*gin.Context, string, *ginoauth.Token) error {
-	return errors.New("database is down")
+func (s failingStorage) Ref(c *gin.Context, provider string) (ginoauth.TokenRef, error) {
+	ref, err := s.Storage.Ref(c, provider)
+	return failingRef{ref}, err
+}
+
+type failingRef struct{ ginoauth.TokenRef }
+
+func (failingRef) Swap(context.Context, *ginoauth.Token, *ginoauth.Token) (*ginoauth.Token, error) {
+	return nil, errors.New("database is down")
 }
 
 func TestStorageFailure(t *testing.T) {
@@ -471,7 +478,7 @@ func TestStorageFailure(t *testing.T) {
 	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
-		c.Storage = failingStorage{ginoauth.NewSessionStorage()}
+		c.Storage = failingStorage{&ginoauth.SessionStorage{}}
 	})
 	b := newBrowser(t)
 	p := b.get(b.authorize(b.startLogin(a, "")))

@@ -265,7 +265,7 @@ func (f *oauth1Flow) login(c *gin.Context, b *Blueprint) {
 		}
 		authURL.RawQuery = q.Encode()
 	}
-	now := b.cfg.now()
+	now := b.cfg.Now()
 	p := pendingLogin{State: rand.Text(), ReqToken: reqToken, ReqSecret: reqSecret, Created: now.Unix()}
 	if next != "" && !b.cfg.DisableNext && SafeNext(next) {
 		p.Next = next
@@ -295,7 +295,7 @@ func (f *oauth1Flow) authorized(c *gin.Context, b *Blueprint) {
 		b.fail(c, &Error{Kind: KindConfig, Err: err})
 		return
 	}
-	now := b.cfg.now()
+	now := b.cfg.Now()
 	key := q.Get("oauth_token")
 	denied := q.Get("denied")
 	if key == "" {
@@ -422,7 +422,36 @@ func endpointFailure(kind ErrorKind, step string, capture *oauth1Capture, err er
 }
 
 func (f *oauth1Flow) transport(b *Blueprint, src *tokenSource, base http.RoundTripper) http.RoundTripper {
-	return &apiTransport{b: b, src: src, base: base, sign: f.sign}
+	return &apiTransport{b: b, src: src, base: base, sign: f.sign, rejected: oauth1Rejected}
+}
+
+// oauth1Rejected reports whether an API answer says the OAuth 1.0a token
+// is dead: a 401 whose oauth_problem (the OAuth Problem Reporting
+// extension) is token_expired, token_revoked or token_rejected. Other 401s
+// (a bad signature, a refused timestamp) stand as they are.
+func oauth1Rejected(resp *http.Response) bool {
+	if resp.StatusCode != http.StatusUnauthorized {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	problem := ""
+	if vals, err := url.ParseQuery(strings.TrimSpace(string(body))); err == nil {
+		problem = vals.Get("oauth_problem")
+	}
+	if problem == "" {
+		_, after, _ := strings.Cut(resp.Header.Get("WWW-Authenticate"), "oauth_problem=")
+		problem, _, _ = strings.Cut(strings.Trim(after, `"`), `"`)
+	}
+	switch problem {
+	case "token_expired", "token_revoked", "token_rejected":
+		return true
+	}
+	return false
 }
 
 // sign sets the OAuth 1.0a Authorization header of req for t, with
@@ -495,7 +524,7 @@ func (f *oauth1Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
 	defer cancel()
-	src := &tokenSource{b: b, cur: t, load: func(context.Context) (*Token, error) { return t, nil }}
+	src := &tokenSource{b: b, ref: &pendingRef{t: t}}
 	client := &http.Client{Transport: f.transport(b, src, b.baseTransport()), Timeout: b.cfg.HTTPClient.Timeout}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.revocationURL, nil)
 	if err != nil {
@@ -513,8 +542,8 @@ func (f *oauth1Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 	return nil
 }
 
-// refreshToken implements refresher: OAuth 1.0a tokens cannot be refreshed,
-// so an expired one means logging in again.
-func (f *oauth1Flow) refreshToken(_ context.Context, b *Blueprint, _ *Token) (*Token, error) {
+// refresh implements flow: OAuth 1.0a tokens cannot be refreshed, so a
+// refused one means logging in again.
+func (f *oauth1Flow) refresh(_ context.Context, b *Blueprint, _ *Token) (*Token, error) {
 	return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errors.New("OAuth 1.0a tokens cannot be refreshed")}
 }

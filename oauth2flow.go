@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -42,7 +43,7 @@ func (b *Blueprint) StartLogin(c *gin.Context, next string) (string, error) {
 }
 
 func (b *Blueprint) beginOAuth2(c *gin.Context, s sessions.Session, next string) (string, error) {
-	now := b.cfg.now()
+	now := b.cfg.Now()
 	p := pendingLogin{State: rand.Text(), Created: now.Unix()}
 	if next != "" && !b.cfg.DisableNext && SafeNext(next) {
 		p.Next = next
@@ -137,7 +138,7 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 		b.fail(c, &Error{Kind: KindConfig, Err: err})
 		return
 	}
-	now := b.cfg.now()
+	now := b.cfg.Now()
 	if c.Request.Method == http.MethodPost && len(b.pendingLogins(s, now)) == 0 && q.Get(resubmitField) == "" {
 		// A cross-site form_post callback carries no SameSite=Lax session
 		// cookie. Post the same fields again from this site, which brings
@@ -209,21 +210,22 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 			return
 		}
 	}
-	c.Set(pendingTokenKey{b}, t)
+	// While the hook runs, the request's token is the new one, in memory:
+	// its API calls may refresh it (and spend its refresh token, with a
+	// provider that rotates them), so what is stored is the latest.
+	pending := &pendingRef{t: t}
+	c.Set(sourceKey{b}, &tokenSource{b: b, ref: pending})
 	outcome := b.runAuthorized(c, t)
-	// The hook's API calls may have refreshed the token (and spent its
-	// refresh token, with a provider that rotates them): store the latest.
-	if v, ok := c.Get(pendingTokenKey{b}); ok {
-		if nt, ok := v.(*Token); ok && nt != nil {
-			t = nt
-		}
+	c.Set(sourceKey{b}, nil)
+	t = pending.token()
+	if t == nil {
+		outcome = skipStore // the hook deleted it
 	}
-	c.Set(pendingTokenKey{b}, nil)
 	switch outcome {
 	case hookDone:
 		return
 	case storeToken:
-		if err := b.storage.SetToken(c, b.name, t); err != nil {
+		if err := b.SetToken(c, t); err != nil {
 			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 			return
 		}
@@ -300,7 +302,7 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 	if err != nil {
 		return nil, tokenEndpointError(KindExchangeFailed, err)
 	}
-	t := tokenFromResponse(ot, capture.body)
+	t := tokenFromResponse(ot, capture.body, b.cfg.Now())
 	if b.provider.VerifyIDToken != nil {
 		if t.IDToken == "" && b.provider.OpenID {
 			return nil, &Error{Kind: KindIDTokenInvalid, Err: errors.New("token response has no id_token")}
@@ -314,7 +316,7 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 				if t.Extra == nil {
 					t.Extra = map[string]any{}
 				}
-				t.Extra["id_token_claims"] = claims
+				t.Extra[claimsKey] = claims
 			}
 		}
 	}
@@ -373,15 +375,36 @@ func (e *providerError) Error() string {
 func (e *providerError) Unwrap() error { return e.cause }
 
 // captureTransport keeps the body of the token endpoint's response, so no
-// field of it is lost (x/oauth2 exposes only the ones it knows).
+// field of it is lost (x/oauth2 exposes only the ones it knows). It adds
+// extra to the request's form body (x/oauth2's refresh takes no extra
+// parameters).
 type captureTransport struct {
-	base http.RoundTripper
-	body []byte
+	base  http.RoundTripper
+	extra map[string]string
+	body  []byte
 }
 
 const maxTokenResponse = 1 << 20
 
 func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if len(t.extra) > 0 && r.Body != nil {
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxTokenResponse))
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range t.extra {
+			form.Set(k, v)
+		}
+		enc := form.Encode()
+		r = r.Clone(r.Context())
+		r.Body = io.NopCloser(strings.NewReader(enc))
+		r.ContentLength = int64(len(enc))
+	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		return nil, err
@@ -396,23 +419,33 @@ func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// standard token response fields, which have their own Token fields.
+// standard token response fields, which have their own Token fields, and
+// the Extra keys the library derives itself (a response cannot set them).
 var standardFields = map[string]bool{
 	"access_token": true, "token_type": true, "refresh_token": true,
 	"expires_in": true, "id_token": true, "scope": true,
+	claimsKey: true,
 }
 
+// claimsKey is the Extra key of the verified ID token's claims.
+const claimsKey = "id_token_claims"
+
 // tokenFromResponse builds a Token from x/oauth2's token and the raw
-// response body (JSON or form-encoded).
-func tokenFromResponse(ot *oauth2.Token, body []byte) *Token {
+// response body (JSON or form-encoded), received at now.
+func tokenFromResponse(ot *oauth2.Token, body []byte, now time.Time) *Token {
 	t := &Token{
 		AccessToken:  ot.AccessToken,
 		TokenType:    ot.Type(),
 		RefreshToken: ot.RefreshToken,
 		Expiry:       ot.Expiry,
+		ExpiresIn:    ot.ExpiresIn,
 	}
 	if ot.TokenType == "" {
 		t.TokenType = ""
+	}
+	if t.ExpiresIn > 0 {
+		// By the blueprint's clock, which tests may move.
+		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second)
 	}
 	fields := parseTokenBody(body)
 	for k, v := range fields {
@@ -421,6 +454,13 @@ func tokenFromResponse(ot *oauth2.Token, body []byte) *Token {
 			t.IDToken, _ = v.(string)
 		case "scope":
 			t.Scopes = splitScopes(v)
+		case "expires_at":
+			// A provider that gives only an absolute expiry (Unix seconds).
+			if at, ok := v.(int64); ok && t.Expiry.IsZero() && at > 0 {
+				t.Expiry = time.Unix(at, 0)
+				t.ExpiresIn = max(at-now.Unix(), 1)
+			}
+			fallthrough
 		default:
 			if !standardFields[k] {
 				if t.Extra == nil {
@@ -548,4 +588,71 @@ func redactURLError(err error) error {
 		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
+}
+
+// refresh asks the provider for a new token with old's refresh token, at
+// Provider.RefreshURL (default the token URL) with Provider.RefreshParams.
+// ctx is the refresh sequence's detached, bounded context.
+func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token, error) {
+	cfg := &oauth2.Config{
+		ClientID:     b.oauth.ClientID,
+		ClientSecret: b.oauth.ClientSecret,
+		Endpoint:     b.oauth.Endpoint,
+		Scopes:       b.oauth.Scopes,
+	}
+	if b.provider.RefreshURL != "" {
+		cfg.Endpoint.TokenURL = b.provider.RefreshURL
+	}
+	if err := b.freshSecret(ctx, cfg); err != nil {
+		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: err}
+	}
+	capture := &captureTransport{base: b.baseTransport(), extra: b.provider.RefreshParams}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
+	ctx = WithClientID(ctx, b.oauth.ClientID)
+	ot, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
+	if err != nil {
+		ge := tokenEndpointError(KindRefreshFailed, err)
+		ge.Provider = b.name
+		if ge.Code == "invalid_grant" || ge.Code == "unauthorized_client" {
+			ge.Kind = KindReauthRequired
+		}
+		return nil, ge
+	}
+	nt := tokenFromResponse(ot, capture.body, b.cfg.Now())
+	// Keep what the refresh response does not repeat.
+	if nt.RefreshToken == "" {
+		nt.RefreshToken = old.RefreshToken
+	}
+	if nt.IDToken == "" {
+		nt.IDToken = old.IDToken
+	} else if nt.IDToken != old.IDToken && b.provider.VerifyIDToken != nil {
+		// OpenID Connect Core 12.2: a refreshed ID token is verified like the
+		// first one, for the same subject; it carries no new nonce.
+		claims, err := b.provider.VerifyIDToken(ctx, nt.IDToken, "")
+		if err != nil {
+			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: err}
+		}
+		if oldClaims, ok := old.Extra[claimsKey].(map[string]any); ok && claims != nil && oldClaims["sub"] != claims["sub"] {
+			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: errors.New("refreshed ID token is for another subject")}
+		}
+		if nt.Extra == nil {
+			nt.Extra = make(map[string]any, len(old.Extra)+1)
+		}
+		nt.Extra[claimsKey] = claims
+	}
+	if nt.Scopes == nil {
+		nt.Scopes = old.Scopes
+	}
+	if nt.TokenType == "" {
+		nt.TokenType = old.TokenType
+	}
+	for k, v := range old.Extra {
+		if _, ok := nt.Extra[k]; !ok {
+			if nt.Extra == nil {
+				nt.Extra = make(map[string]any, len(old.Extra))
+			}
+			nt.Extra[k] = v
+		}
+	}
+	return nt, nil
 }

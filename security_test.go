@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -816,14 +817,18 @@ func cookieBlobs(s string, depth int) []string {
 func TestSecurityTokensStayOutOfURLsAndCookies(t *testing.T) {
 	t.Parallel()
 	run := func(t *testing.T, store sessions.Store) (tokens []string, b *secBrowser, a *secApp) {
-		// Tokens that live less than the app's expiry margin: the API call
-		// refreshes.
+		// The app's clock moves on after the login: the API call finds
+		// the token expired and refreshes it.
 		srv := newSecProvider(t, ginoauthtest.Config{RotateRefreshTokens: true, AccessTokenTTL: 5 * time.Second})
-		a = newSecApp(t, srv.Provider(), secConfig(srv), store)
+		cfg := secConfig(srv)
+		var ahead atomic.Int64
+		cfg.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+		a = newSecApp(t, srv.Provider(), cfg, store)
 		b = newSecBrowser(t)
 		if p := b.login(a, ""); p.status != http.StatusFound {
 			t.Fatalf("login: got %d", p.status)
 		}
+		ahead.Store(int64(time.Minute))
 		if p := b.get(a.ts.URL + "/api"); p.status != http.StatusOK {
 			t.Fatalf("API call: got %d", p.status)
 		}

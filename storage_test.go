@@ -9,6 +9,6 @@ import (
 
 func TestSessionStorageConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storagetest.Harness {
-		return storagetest.Harness{Storage: ginoauth.NewSessionStorage()}
+		return storagetest.Harness{Storage: &ginoauth.SessionStorage{}, SessionScoped: true}
 	})
 }

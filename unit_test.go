@@ -1,6 +1,7 @@
 package ginoauth
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -225,7 +226,7 @@ func TestTokenFromResponseKeepsEverything(t *testing.T) {
 	body := []byte(`{"access_token":"a","token_type":"bearer","refresh_token":"r","expires_in":3600,
 		"scope":"read write","id_token":"h.p.s","team":{"id":"T1"},"ok":true,"n":12}`)
 	ot := (&oauth2.Token{AccessToken: "a", TokenType: "bearer", RefreshToken: "r"})
-	tok := tokenFromResponse(ot, body)
+	tok := tokenFromResponse(ot, body, time.Now())
 	if tok.IDToken != "h.p.s" || fmt.Sprint(tok.Scopes) != "[read write]" {
 		t.Errorf("got id_token %q scopes %v", tok.IDToken, tok.Scopes)
 	}
@@ -237,7 +238,7 @@ func TestTokenFromResponseKeepsEverything(t *testing.T) {
 			t.Errorf("extra has standard field %q", k)
 		}
 	}
-	form := tokenFromResponse(ot, []byte("access_token=a&scope=user%2Crepo&user_id=42"))
+	form := tokenFromResponse(ot, []byte("access_token=a&scope=user%2Crepo&user_id=42"), time.Now())
 	if fmt.Sprint(form.Scopes) != "[user repo]" || form.Extra["user_id"] != "42" {
 		t.Errorf("form body: scopes %v extra %v", form.Scopes, form.Extra)
 	}
@@ -321,15 +322,23 @@ type countingStorage struct {
 	tok   *Token
 }
 
-func (s *countingStorage) Token(*gin.Context, string) (*Token, error) {
+func (s *countingStorage) Ref(*gin.Context, string) (TokenRef, error) { return s, nil }
+
+func (s *countingStorage) Load(context.Context) (*Token, error) {
 	s.reads++
 	if s.tok == nil {
 		return nil, ErrNoToken
 	}
 	return s.tok, nil
 }
-func (s *countingStorage) SetToken(_ *gin.Context, _ string, t *Token) error { s.tok = t; return nil }
-func (s *countingStorage) DeleteToken(*gin.Context, string) error            { s.tok = nil; return nil }
+
+func (s *countingStorage) Swap(_ context.Context, old, t *Token) (*Token, error) {
+	if old != nil && !sameToken(old, s.tok) {
+		return s.tok, nil
+	}
+	s.tok = t
+	return t, nil
+}
 
 func TestTokenIsReadOncePerRequest(t *testing.T) {
 	t.Parallel()
@@ -369,7 +378,9 @@ func TestTokenIsReadOncePerRequest(t *testing.T) {
 
 type brokenStorage struct{ countingStorage }
 
-func (*brokenStorage) Token(*gin.Context, string) (*Token, error) {
+func (s *brokenStorage) Ref(*gin.Context, string) (TokenRef, error) { return s, nil }
+
+func (*brokenStorage) Load(context.Context) (*Token, error) {
 	return nil, errors.New("connection refused")
 }
 
@@ -383,32 +394,5 @@ func TestRequiredDuringAStorageOutage(t *testing.T) {
 	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/me", nil))
 	if w.Code != http.StatusServiceUnavailable || strings.Contains(w.Body.String(), "refused") {
 		t.Fatalf("got %d %q, want a 503 that does not show the cause", w.Code, w.Body.String())
-	}
-}
-
-func TestRecentRefreshesArePruned(t *testing.T) {
-	t.Parallel()
-	now := time.Now()
-	bp := Must(New(testProvider(), Config{ClientID: "id", now: func() time.Time { return now }}))
-	for i := range 100 {
-		bp.recent.Store(fmt.Sprint(i), refreshed{t: &Token{AccessToken: "a"}, at: now.Add(-2 * recentRefreshTTL)})
-	}
-	bp.pruneRecent() // the first call scans
-	count := func() (n int) {
-		bp.recent.Range(func(any, any) bool { n++; return true })
-		return n
-	}
-	if n := count(); n != 0 {
-		t.Fatalf("%d expired entries left after pruning", n)
-	}
-	bp.recent.Store("x", refreshed{t: &Token{AccessToken: "a"}, at: now.Add(-2 * recentRefreshTTL)})
-	bp.pruneRecent() // too soon: no scan
-	if n := count(); n != 1 {
-		t.Fatalf("pruned again within half a TTL: %d entries, want 1", n)
-	}
-	now = now.Add(recentRefreshTTL)
-	bp.pruneRecent()
-	if n := count(); n != 0 {
-		t.Fatalf("%d expired entries left a TTL later", n)
 	}
 }

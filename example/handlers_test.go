@@ -154,13 +154,13 @@ func TestErrorPages(t *testing.T) {
 func expireStoredToken(t *testing.T, a *app, provider, userID string) {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := a.store.Load(ctx, provider, userID)
+	tok, err := a.store.UserRef(provider, userID).Load(ctx)
 	if err != nil {
 		t.Fatalf("load token: %v", err)
 	}
 	tok = tok.Clone()
 	tok.Expiry = time.Now().Add(-time.Minute)
-	if err := a.store.Save(ctx, provider, userID, tok); err != nil {
+	if _, err := a.store.UserRef(provider, userID).Swap(ctx, nil, tok); err != nil {
 		t.Fatalf("save token: %v", err)
 	}
 }
@@ -375,7 +375,7 @@ func TestProfileRefreshesAnExpiredToken(t *testing.T) {
 	if got := a.dev.Grants("refresh_token"); got != refreshes+1 {
 		t.Errorf("refresh grants: got %d, want %d", got, refreshes+1)
 	}
-	tok, err := a.store.Load(context.Background(), "dev", v.localUser())
+	tok, err := a.store.UserRef("dev", v.localUser()).Load(context.Background())
 	if err != nil || !tok.Expiry.After(time.Now()) {
 		t.Errorf("stored token after the refresh: got %v, %v; want a fresh one saved", tok, err)
 	}

@@ -1,10 +1,12 @@
 package ginoauthtest_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ type app struct {
 	url     string
 	bp      *ginoauth.Blueprint
 	browser *http.Client
+	ahead   atomic.Int64 // how far the app's clock runs ahead, in ns
 }
 
 // newApp serves a blueprint for srv with the routes
@@ -34,7 +37,9 @@ func newApp(t *testing.T, srv *ginoauthtest.Server, change func(p *ginoauth.Prov
 	if change != nil {
 		change(&p)
 	}
-	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()})
+	a := &app{}
+	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(),
+		Now: func() time.Time { return time.Now().Add(time.Duration(a.ahead.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +61,10 @@ func newApp(t *testing.T, srv *ginoauthtest.Server, change func(p *ginoauth.Prov
 			return
 		}
 		resp, err := client.Get("whoami")
+		if errors.Is(err, ginoauth.ErrReauthRequired) {
+			c.String(http.StatusUnauthorized, "reauth")
+			return
+		}
 		if err != nil {
 			c.String(http.StatusBadGateway, "api failed")
 			return
@@ -95,7 +104,8 @@ func newApp(t *testing.T, srv *ginoauthtest.Server, change func(p *ginoauth.Prov
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &app{url: ts.URL, bp: bp, browser: &http.Client{Jar: jar}}
+	a.url, a.bp, a.browser = ts.URL, bp, &http.Client{Jar: jar}
+	return a
 }
 
 func (a *app) get(t *testing.T, path string) (*http.Response, string) {
@@ -214,14 +224,14 @@ func TestFlowChooser(t *testing.T) {
 // refresh token the previous one returned.
 func TestFlowRefreshRotation(t *testing.T) {
 	t.Parallel()
-	// Shorter than the blueprint's 10 s expiry margin: every API call
-	// refreshes first.
 	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, RotateRefreshTokens: true, AccessTokenTTL: 5 * time.Second})
 	a := newApp(t, srv, nil)
 	if resp, body := a.get(t, "/me"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("login: got %d %q", resp.StatusCode, body)
 	}
 	for i := range 3 {
+		a.ahead.Add(int64(6 * time.Second)) // the token has expired
+
 		if resp, body := a.get(t, "/whoami"); resp.StatusCode != http.StatusOK || body != "api 200" {
 			t.Fatalf("call %d: got %d %q, want 200 api 200", i, resp.StatusCode, body)
 		}
@@ -232,8 +242,8 @@ func TestFlowRefreshRotation(t *testing.T) {
 			spent = append(spent, r.Form.Get("refresh_token"))
 		}
 	}
-	if len(spent) < 3 {
-		t.Fatalf("refresh requests: got %d, want at least 3", len(spent))
+	if len(spent) != 3 {
+		t.Fatalf("refresh requests: got %d, want 3 (one per expiry)", len(spent))
 	}
 	for i := 1; i < len(spent); i++ {
 		if spent[i] == spent[i-1] {
@@ -256,11 +266,15 @@ func TestFlowExpiredTokenAtProvider(t *testing.T) {
 	if got := srv.Grants("refresh_token"); got != 1 {
 		t.Errorf("refresh grants: got %d, want 1", got)
 	}
-	// Without a usable grant the API's 401 is passed through.
+	// Without a usable grant the call fails with ErrReauthRequired, and
+	// the dead token is dropped.
 	srv.RevokeAll()
 	srv.ExpireAccessTokens()
-	if resp, body := a.get(t, "/whoami"); body != "api 401" {
-		t.Errorf("got %d %q, want the API's 401 passed through", resp.StatusCode, body)
+	if resp, body := a.get(t, "/whoami"); body != "reauth" {
+		t.Errorf("got %d %q, want reauth", resp.StatusCode, body)
+	}
+	if _, body := a.get(t, "/token"); body != "none" {
+		t.Errorf("stored token after a refused refresh: got %q, want none", body)
 	}
 }
 

@@ -33,7 +33,7 @@ func TestCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := s.Save(ctx, "github", "1", tok("a")); err != nil {
+	if err := save(s, ctx, "github", "1", tok("a")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -41,7 +41,7 @@ func TestCache(t *testing.T) {
 		t.Helper()
 		before := queries.Load()
 		for range times {
-			got, err := s.Token(ginContext(t, user), "github")
+			got, err := tokenOf(s, ginContext(t, user), "github")
 			switch {
 			case want == "" && !errors.Is(err, ginoauth.ErrNoToken):
 				t.Fatalf("user %s: got %v, %v; want ErrNoToken", user, got, err)
@@ -58,19 +58,19 @@ func TestCache(t *testing.T) {
 		t.Errorf("3 lookups of a user without token ran %d queries, want 1 (absence is cached too)", n)
 	}
 	// A write through this store is seen at once.
-	if err := s.Save(ctx, "github", "1", tok("b")); err != nil {
+	if err := save(s, ctx, "github", "1", tok("b")); err != nil {
 		t.Fatal(err)
 	}
 	if n := loads("1", 2, "b"); n != 1 {
 		t.Errorf("after Save: %d queries, want 1", n)
 	}
-	if err := s.DeleteToken(ginContext(t, "1"), "github"); err != nil {
+	if err := deleteToken(s, ginContext(t, "1"), "github"); err != nil {
 		t.Fatal(err)
 	}
 	loads("1", 1, "")
 	// Another instance's write shows once the entry expires; here the
 	// entry is fresh, so the cached absence stays (the documented TTL).
-	if err := other.Save(ctx, "github", "1", tok("c")); err != nil {
+	if err := save(other, ctx, "github", "1", tok("c")); err != nil {
 		t.Fatal(err)
 	}
 	if n := loads("1", 1, ""); n != 0 {
@@ -79,18 +79,18 @@ func TestCache(t *testing.T) {
 	// Tokens that expire within a minute always come from the database.
 	soon := tok("soon")
 	soon.Expiry = time.Now().Add(30 * time.Second)
-	if err := s.Save(ctx, "github", "3", soon); err != nil {
+	if err := save(s, ctx, "github", "3", soon); err != nil {
 		t.Fatal(err)
 	}
 	if n := loads("3", 3, "soon"); n != 3 {
 		t.Errorf("lookups of a token about to expire ran %d queries, want 3", n)
 	}
 	// The cache hands out copies.
-	if err := s.Save(ctx, "github", "4", tok("d")); err != nil {
+	if err := save(s, ctx, "github", "4", tok("d")); err != nil {
 		t.Fatal(err)
 	}
 	loads("4", 1, "d")
-	got, err := s.Load(ctx, "github", "4")
+	got, err := load(s, ctx, "github", "4")
 	if err != nil {
 		t.Fatal(err)
 	}

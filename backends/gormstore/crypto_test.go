@@ -30,7 +30,7 @@ func TestEncryptionKeyRotation(t *testing.T) {
 		table := uniqueTable()
 		// Rows written before encryption was turned on.
 		plain := newStore(t, db, gormstore.Config{Table: table})
-		if err := plain.Save(ctx, "github", "old", tok("plain-secret")); err != nil {
+		if err := save(plain, ctx, "github", "old", tok("plain-secret")); err != nil {
 			t.Fatal(err)
 		}
 		open := func(keys ...[]byte) *gormstore.Store {
@@ -41,7 +41,7 @@ func TestEncryptionKeyRotation(t *testing.T) {
 			return s
 		}
 		s1 := open(key1)
-		if err := s1.Save(ctx, "github", "u1", tok("access-secret")); err != nil {
+		if err := save(s1, ctx, "github", "u1", tok("access-secret")); err != nil {
 			t.Fatal(err)
 		}
 		raw := rawToken(t, db, table, "u1")
@@ -49,14 +49,14 @@ func TestEncryptionKeyRotation(t *testing.T) {
 			t.Fatalf("stored column %q: want sealed with key %s, no plaintext", raw, gormstore.KeyID(key1))
 		}
 		for _, u := range []string{"u1", "old"} {
-			if _, err := s1.Load(ctx, "github", u); err != nil {
+			if _, err := load(s1, ctx, "github", u); err != nil {
 				t.Errorf("key1 store, Load %s: %v", u, err)
 			}
 		}
 
 		// Rotation: the new key first, the old one still listed.
 		s2 := open(key2, key1)
-		if got, err := s2.Load(ctx, "github", "u1"); err != nil || got.AccessToken != "access-secret" {
+		if got, err := load(s2, ctx, "github", "u1"); err != nil || got.AccessToken != "access-secret" {
 			t.Fatalf("after adding key2: got %v, %v", got, err)
 		}
 		n, err := s2.Reencrypt(ctx)
@@ -74,15 +74,15 @@ func TestEncryptionKeyRotation(t *testing.T) {
 		// The old key can go.
 		s3 := open(key2)
 		for u, want := range map[string]string{"u1": "access-secret", "old": "plain-secret"} {
-			if got, err := s3.Load(ctx, "github", u); err != nil || got.AccessToken != want {
+			if got, err := load(s3, ctx, "github", u); err != nil || got.AccessToken != want {
 				t.Errorf("key2-only store, %s: got %v, %v; want %s", u, got, err, want)
 			}
 		}
 		// Without the right key: a clear error, not "no token".
-		if _, err := open(key1).Load(ctx, "github", "u1"); err == nil || !strings.Contains(err.Error(), "not in Config.Keys") {
+		if _, err := load(open(key1), ctx, "github", "u1"); err == nil || !strings.Contains(err.Error(), "not in Config.Keys") {
 			t.Errorf("key1-only store after rotation: got %v, want a missing-key error", err)
 		}
-		if _, err := plain.Load(ctx, "github", "u1"); err == nil || !strings.Contains(err.Error(), "Config.Keys is empty") {
+		if _, err := load(plain, ctx, "github", "u1"); err == nil || !strings.Contains(err.Error(), "Config.Keys is empty") {
 			t.Errorf("store without keys: got %v, want an encrypted-token error", err)
 		}
 	})
@@ -96,7 +96,7 @@ func TestSealedTokenBoundToRow(t *testing.T) {
 	s := newStore(t, db, gormstore.Config{Keys: [][]byte{key1}})
 	ctx := context.Background()
 	for _, u := range []string{"victim", "attacker"} {
-		if err := s.Save(ctx, "github", u, tok(u+"-token")); err != nil {
+		if err := save(s, ctx, "github", u, tok(u+"-token")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,7 +104,7 @@ func TestSealedTokenBoundToRow(t *testing.T) {
 	if err := db.Table(s.Table()).Where("user_id = ?", "attacker").Update("token", stolen).Error; err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Load(ctx, "github", "attacker")
+	got, err := load(s, ctx, "github", "attacker")
 	if err == nil || !strings.Contains(err.Error(), "does not open") {
 		t.Fatalf("copied ciphertext: got %v, %v; want an error", got, err)
 	}

@@ -64,7 +64,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = s.Load(context.Background(), "github", "1")
+			_, err = load(s, context.Background(), "github", "1")
 			checkDownError(t, err)
 			var ne net.Error
 			if !errors.As(err, &ne) && !strings.Contains(err.Error(), "refused") {
@@ -105,12 +105,12 @@ func checkDownError(t *testing.T, err error) {
 func TestDatabaseClosed(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *gorm.DB) {
 		e := newLinkEnv(t, db, nil)
-		if err := e.store.Save(context.Background(), "fake", "1", tok("a")); err != nil {
+		if err := save(e.store, context.Background(), "fake", "1", tok("a")); err != nil {
 			t.Fatal(err)
 		}
 		sqlDB, _ := db.DB()
 		sqlDB.Close()
-		if _, err := e.store.Load(context.Background(), "fake", "1"); err == nil || !strings.Contains(err.Error(), "gormstore: load fake token: sql: database is closed") {
+		if _, err := load(e.store, context.Background(), "fake", "1"); err == nil || !strings.Contains(err.Error(), "gormstore: load fake token: sql: database is closed") {
 			t.Errorf("Load: got %v, want a wrapped \"database is closed\"", err)
 		}
 		e.login(e.app.browser(t), fakeUser{ID: "gh-1"})
@@ -148,7 +148,7 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		// the row's ID by an UPDATE.
 		s := newStore(t, db, gormstore.Config{Keys: [][]byte{key1}})
 		fail.Store(true)
-		if err := s.Save(context.Background(), "github", "1", tok("a")); !errors.Is(err, injected) {
+		if err := save(s, context.Background(), "github", "1", tok("a")); !errors.Is(err, injected) {
 			t.Fatalf("Save: got %v, want the injected failure", err)
 		}
 		fail.Store(false)

@@ -91,7 +91,7 @@ func Example() {
 
 	// Outside a request, the same tokens by user ID.
 	ctx := context.Background()
-	if err := store.Save(ctx, bp.Name(), "42", &ginoauth.Token{AccessToken: "secret"}); err != nil {
+	if err := save(store, ctx, bp.Name(), "42", &ginoauth.Token{AccessToken: "secret"}); err != nil {
 		log.Fatal(err)
 	}
 	accounts, err := store.Accounts(ctx, "42")
@@ -204,13 +204,13 @@ func ExampleStore_Ref() {
 		log.Fatal(err)
 	}
 	// User 42 logged in earlier.
-	err = store.Save(ctx, bp.Name(), "42", &ginoauth.Token{AccessToken: "token-of-user-42", Expiry: time.Now().Add(time.Hour)})
+	err = save(store, ctx, bp.Name(), "42", &ginoauth.Token{AccessToken: "token-of-user-42", Expiry: time.Now().Add(time.Hour)})
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	// The job.
-	client := bp.ClientFor(ctx, store.Ref(bp.Name(), "42"))
+	client := bp.ClientFor(ctx, store.UserRef(bp.Name(), "42"))
 	resp, err := client.Get("user/repos")
 	if err != nil {
 		log.Fatal(err)
@@ -237,7 +237,7 @@ func ExampleConfig_keys() {
 	if err := before.AutoMigrate(ctx); err != nil {
 		log.Fatal(err)
 	}
-	if err := before.Save(ctx, "example", "42", &ginoauth.Token{AccessToken: "secret"}); err != nil {
+	if err := save(before, ctx, "example", "42", &ginoauth.Token{AccessToken: "secret"}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -255,7 +255,7 @@ func ExampleConfig_keys() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	t, err := after.Load(ctx, "example", "42")
+	t, err := load(after, ctx, "example", "42")
 	fmt.Println(t.AccessToken == "secret", err)
 	// Output:
 	// re-sealed: 1

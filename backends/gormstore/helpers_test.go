@@ -535,3 +535,45 @@ func (l *recordingLogger) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Shorthands for the token-slot calls the tests make most.
+
+func save(s *gormstore.Store, ctx context.Context, provider, userID string, t *ginoauth.Token) error {
+	_, err := s.UserRef(provider, userID).Swap(ctx, nil, t)
+	return err
+}
+
+func load(s *gormstore.Store, ctx context.Context, provider, userID string) (*ginoauth.Token, error) {
+	return s.UserRef(provider, userID).Load(ctx)
+}
+
+func refOf(s ginoauth.Storage, c *gin.Context, provider string) ginoauth.TokenRef {
+	ref, err := s.Ref(c, provider)
+	if err != nil {
+		return errRef{err}
+	}
+	return ref
+}
+
+func tokenOf(s ginoauth.Storage, c *gin.Context, provider string) (*ginoauth.Token, error) {
+	return refOf(s, c, provider).Load(c.Request.Context())
+}
+
+func setToken(s ginoauth.Storage, c *gin.Context, provider string, t *ginoauth.Token) error {
+	_, err := refOf(s, c, provider).Swap(c.Request.Context(), nil, t)
+	return err
+}
+
+func deleteToken(s ginoauth.Storage, c *gin.Context, provider string) error {
+	_, err := refOf(s, c, provider).Swap(c.Request.Context(), nil, nil)
+	return err
+}
+
+// errRef is a slot whose every call fails, for a Ref that failed.
+type errRef struct{ err error }
+
+func (r errRef) Load(context.Context) (*ginoauth.Token, error) { return nil, r.err }
+
+func (r errRef) Swap(context.Context, *ginoauth.Token, *ginoauth.Token) (*ginoauth.Token, error) {
+	return nil, r.err
+}

@@ -152,7 +152,7 @@ func (l *Linker) link(c *gin.Context, provider, current string, loggedIn bool, p
 				return &callbackError{&AccountLinkedError{Provider: provider, ProviderUserID: p.ID, LinkedUserID: *row.UserID, CurrentUserID: current}}
 			}
 			userID = *row.UserID
-			_, err := s.writeToken(tx, provider, row.ID, t, "")
+			_, err := s.writeToken(tx, provider, &row, t, "")
 			return err
 		}
 		uid, err := l.chooseUser(c, tx, current, loggedIn, p)
@@ -190,7 +190,7 @@ func (l *Linker) link(c *gin.Context, provider, current string, loggedIn bool, p
 				return err
 			}
 			acc.UserID, acc.ProviderUserID = ptr(uid), ptr(p.ID)
-			if _, err := s.writeToken(tx, provider, acc.ID, t, ""); err != nil {
+			if _, err := s.writeToken(tx, provider, &acc, t, ""); err != nil {
 				return err
 			}
 			acc.Version++

@@ -155,7 +155,7 @@ func TestLinking(t *testing.T) {
 		if acct == nil || deref(acct.UserID) != "1" || acct.Token == "" {
 			t.Fatalf("row after first login: %v", acct)
 		}
-		if got, err := e.store.Load(context.Background(), "fake", "1"); err != nil || !strings.HasPrefix(got.AccessToken, "at-gh-1-") {
+		if got, err := load(e.store, context.Background(), "fake", "1"); err != nil || !strings.HasPrefix(got.AccessToken, "at-gh-1-") {
 			t.Errorf("user 1's token: got %v, %v", got, err)
 		}
 
@@ -209,7 +209,7 @@ func TestLinking(t *testing.T) {
 		}
 
 		// Unlink: the row goes, the token is revoked, the hook fires.
-		stored, _ := e.store.Load(context.Background(), "fake", "99")
+		stored, _ := load(e.store, context.Background(), "fake", "99")
 		if code, body := b3.get("/unlink?id=" + strconv.FormatInt(e.accountOf("gh-2").ID, 10)); code != http.StatusOK {
 			t.Fatalf("unlink: %d %s", code, body)
 		}
@@ -321,7 +321,7 @@ func TestUnlinkVetoAndAdoption(t *testing.T) {
 		}
 	})
 	// User 5 stored a token before linking existed (no provider user ID).
-	if err := e.store.Save(context.Background(), "fake", "5", tok("plain")); err != nil {
+	if err := save(e.store, context.Background(), "fake", "5", tok("plain")); err != nil {
 		t.Fatal(err)
 	}
 	b := e.app.browser(t)

@@ -49,9 +49,6 @@ type Account struct {
 	// Version grows by one with every write; refreshes compare and swap on
 	// it.
 	Version int64 `gorm:"not null;default:1"`
-	// RefreshLease is set while an app instance refreshes the token, so
-	// that other instances wait for its result (see Config.RefreshLease).
-	RefreshLease *string `gorm:"size:64"`
 	// CreatedAt is when the row was inserted.
 	CreatedAt time.Time `gorm:"not null"`
 	// UpdatedAt is when the token was last written. Of several rows for one

@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"regexp"
@@ -13,7 +12,6 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth"
-	"golang.org/x/sync/singleflight"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
@@ -64,44 +62,30 @@ type Config struct {
 	// refreshes start from the stored token. Optional. Default 0: no cache.
 	CacheTTL time.Duration
 
-	// RefreshLease is how long an app instance that is about to refresh an
-	// expired token may hold the row's refresh lease. While one instance
-	// holds it, the others wait (at most this long) for its refreshed token
-	// instead of spending the same refresh token, which a provider that
-	// rotates refresh tokens would accept only once. The lease ends when
-	// the refreshed token is saved or the request ends. Optional. Default
-	// 10 seconds. Negative: no lease (compare-and-swap only).
-	RefreshLease time.Duration
-
 	// SessionName selects the session under sessions.SessionsMany, for the
 	// anonymous rows. Optional.
 	SessionName string
 }
 
-// Store is a [ginoauth.Storage] and [ginoauth.TokenSwapper] backed by a SQL
-// table through GORM. It is safe for concurrent use, and several app
-// instances may share one table.
+// Store is a [ginoauth.Storage] backed by a SQL table through GORM. It is
+// safe for concurrent use, and several app instances may share one table:
+// its token handles compare and swap on the row's version, and take a
+// database lock around refreshes ([ginoauth.RefreshLocker]).
 type Store struct {
-	db     *gorm.DB
-	cfg    Config
-	table  string
-	model  any
-	keys   *keyRing
-	cache  *cache
-	now    func() time.Time
-	owner  string // this instance's refresh lease owner ID
-	lease  time.Duration
-	claims singleflight.Group
-	polls  singleflight.Group
+	db    *gorm.DB
+	cfg   Config
+	table string
+	model any
+	keys  *keyRing
+	cache *cache
+	now   func() time.Time
+	lock  dbLock
 }
 
-var (
-	_ ginoauth.Storage      = (*Store)(nil)
-	_ ginoauth.TokenSwapper = (*Store)(nil)
-)
+var _ ginoauth.Storage = (*Store)(nil)
 
 // requiredColumns are the columns of Account; a custom Model must have them.
-var requiredColumns = []string{"id", "provider", "provider_user_id", "user_id", "token", "version", "refresh_lease", "created_at", "updated_at"}
+var requiredColumns = []string{"id", "provider", "provider_user_id", "user_id", "token", "version", "created_at", "updated_at"}
 
 // New returns a Store on db. It does not touch the database: create the
 // table with AutoMigrate (or your own migrations) first.
@@ -115,10 +99,7 @@ func New(db *gorm.DB, cfg Config) (*Store, error) {
 	if cfg.UserRequired && cfg.UserID == nil {
 		return nil, errors.New("gormstore: config: UserRequired needs a UserID function")
 	}
-	s := &Store{cfg: cfg, now: time.Now, cache: newCache(cfg.CacheTTL), owner: rand.Text()[:16], lease: cfg.RefreshLease}
-	if s.lease == 0 {
-		s.lease = defaultRefreshLease
-	}
+	s := &Store{cfg: cfg, now: time.Now, cache: newCache(cfg.CacheTTL)}
 	s.model = cfg.Model
 	if s.model == nil {
 		s.model = &Account{}
@@ -148,6 +129,7 @@ func New(db *gorm.DB, cfg Config) (*Store, error) {
 		lg = logger.Discard
 	}
 	s.db = db.Session(&gorm.Session{NewDB: true, Logger: noParams{lg}})
+	s.lock = newDBLock(s.db)
 	return s, nil
 }
 
@@ -234,61 +216,36 @@ func (s *Store) invalidate(provider, userID string) {
 	}
 }
 
-// Token implements [ginoauth.Storage]: the logged-in user's token for
-// provider (the most recently updated one if the user linked several
-// accounts of that provider), or the anonymous visitor's, or
-// ginoauth.ErrNoToken.
-func (s *Store) Token(c *gin.Context, provider string) (*ginoauth.Token, error) {
+// Ref implements [ginoauth.Storage]: the logged-in user's token slot for
+// provider (the most recently updated row if the user linked several
+// accounts of that provider), or the anonymous visitor's.
+func (s *Store) Ref(c *gin.Context, provider string) (ginoauth.TokenRef, error) {
 	if uid, ok := s.user(c); ok {
-		return s.load(ctxOf(c), provider, uid, func() bool { return s.refreshLikely(c, provider) })
+		return s.UserRef(provider, uid), nil
 	}
 	if s.cfg.UserRequired {
-		return nil, noUserToken{}
+		return noUserRef{provider}, nil
 	}
-	return s.anonLoad(c, provider)
+	sess, err := s.session(c)
+	if err != nil {
+		return nil, err
+	}
+	return &anonRef{s: s, provider: provider, sess: sess}, nil
 }
 
-// SetToken implements [ginoauth.Storage]. For a logged-in user it updates
-// the user's most recently updated row for provider, keeping its provider
-// user ID and every other column, or inserts one; it never deletes a row.
-func (s *Store) SetToken(c *gin.Context, provider string, t *ginoauth.Token) error {
-	if uid, ok := s.user(c); ok {
-		return s.Save(ctxOf(c), provider, uid, t)
-	}
-	if s.cfg.UserRequired {
-		return fmt.Errorf("gormstore: save %s token: %w", provider, ErrNoUser)
-	}
-	if err := checkToken(t); err != nil {
-		return err
-	}
-	return s.anonSave(c, provider, t)
-}
-
-// DeleteToken implements [ginoauth.Storage]; see Delete. Without a
-// logged-in user it deletes the visitor's anonymous row, if any.
-func (s *Store) DeleteToken(c *gin.Context, provider string) error {
-	if uid, ok := s.user(c); ok {
-		return s.Delete(ctxOf(c), provider, uid)
-	}
-	if s.cfg.UserRequired {
-		return nil // nothing is stored for a visitor who is not logged in
-	}
-	return s.anonDelete(c, provider)
-}
-
-// SwapToken implements [ginoauth.TokenSwapper] with a compare-and-swap on
-// the row's version: it stores new only if the stored token is still old,
-// and otherwise returns the stored token, which another request or app
-// instance saved meanwhile. If the token was deleted meanwhile (logout,
-// unlink) it stores nothing and returns new.
-func (s *Store) SwapToken(c *gin.Context, provider string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
-	if uid, ok := s.user(c); ok {
-		return s.swap(ctxOf(c), provider, uid, old, new)
-	}
-	if s.cfg.UserRequired {
-		return nil, fmt.Errorf("gormstore: swap %s token: %w", provider, ErrNoUser)
-	}
-	return s.anonSwap(c, provider, old, new)
+// UserRef returns userID's token slot for provider, for work outside a
+// request: Blueprint.ClientFor in a background job refreshes and saves the
+// token with the same compare-and-swap and lock as requests do.
+//
+//	client := bp.ClientFor(ctx, store.UserRef(bp.Name(), userID))
+//
+// Storing a token (Swap with a nil old) updates the user's most recently
+// updated row for provider, keeping its provider user ID and every other
+// column, or inserts one. Deleting it removes rows that only hold a token
+// and empties the token of rows that link a provider account, so logging
+// out of a provider does not disconnect the account (Linker.Unlink does).
+func (s *Store) UserRef(provider, userID string) ginoauth.TokenRef {
+	return userRef{s: s, provider: provider, userID: userID}
 }
 
 func checkToken(t *ginoauth.Token) error {
@@ -298,17 +255,59 @@ func checkToken(t *ginoauth.Token) error {
 	return nil
 }
 
-// Load returns userID's token for provider, or ginoauth.ErrNoToken: the
-// user-ID form of Token, for background jobs. If the token is expired and
-// another instance is refreshing it, Load waits for the refreshed token
-// (see Config.RefreshLease).
-func (s *Store) Load(ctx context.Context, provider, userID string) (*ginoauth.Token, error) {
-	return s.load(ctx, provider, userID, nil)
+type userRef struct {
+	s                *Store
+	provider, userID string
 }
 
-// load is Load; claim, when not nil, says whether the caller is about to
-// refresh an expired token, and so should take the refresh lease.
-func (s *Store) load(ctx context.Context, provider, userID string, claim func() bool) (*ginoauth.Token, error) {
+func (r userRef) Load(ctx context.Context) (*ginoauth.Token, error) {
+	return r.s.load(ctx, r.provider, r.userID)
+}
+
+func (r userRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	s, provider, userID := r.s, r.provider, r.userID
+	if userID == "" {
+		return nil, fmt.Errorf("gormstore: save %s token: %w", provider, ErrNoUser)
+	}
+	if new != nil {
+		if err := checkToken(new); err != nil {
+			return nil, err
+		}
+	}
+	defer s.invalidate(provider, userID)
+	switch {
+	case old == nil && new == nil:
+		return nil, s.delete(ctx, provider, userID)
+	case old == nil:
+		return new, s.save(ctx, provider, userID, new)
+	}
+	db := s.db.WithContext(ctx)
+	return s.casLoop(provider, old, new, func() (*Account, error) {
+		return s.current(db, provider, userID, true)
+	}, func(row *Account) (bool, error) {
+		return s.writeToken(db, provider, row, new, "version = ?", row.Version)
+	})
+}
+
+func (r userRef) LockRefresh(ctx context.Context, _ *ginoauth.Token) (func(), error) {
+	return r.s.lock.acquire(ctx, r.s.table+"\x00"+r.provider+"\x00user\x00"+r.userID)
+}
+
+// noUserRef is the slot of a request without a logged-in user in
+// UserRequired mode: it has no token and cannot store one.
+type noUserRef struct{ provider string }
+
+func (noUserRef) Load(context.Context) (*ginoauth.Token, error) { return nil, noUserToken{} }
+
+func (r noUserRef) Swap(_ context.Context, _, new *ginoauth.Token) (*ginoauth.Token, error) {
+	if new == nil {
+		return nil, nil // nothing is stored for a visitor who is not logged in
+	}
+	return nil, fmt.Errorf("gormstore: save %s token: %w", r.provider, ErrNoUser)
+}
+
+// load returns userID's token for provider, or ginoauth.ErrNoToken.
+func (s *Store) load(ctx context.Context, provider, userID string) (*ginoauth.Token, error) {
 	if userID == "" {
 		return nil, noUserToken{}
 	}
@@ -323,28 +322,22 @@ func (s *Store) load(ctx context.Context, provider, userID string, claim func() 
 		}
 		gen = s.cache.generation()
 	}
-	db := s.db.WithContext(ctx)
-	read := func() (*Account, error) { return s.current(db, provider, userID, true) }
-	row, err := read()
+	row, err := s.current(s.db.WithContext(ctx), provider, userID, true)
 	if err != nil {
 		return nil, dbErr("load "+provider+" token", err)
 	}
-	if row == nil {
-		if s.cache != nil {
-			s.cache.put(k, nil, gen, s.now())
+	var t *ginoauth.Token
+	if row != nil {
+		if t, err = s.decode(row.Token, provider, row.ID); err != nil {
+			return nil, err
 		}
-		return nil, ginoauth.ErrNoToken
-	}
-	t, err := s.decode(row.Token, provider, row.ID)
-	if err != nil {
-		return nil, err
-	}
-	if t, err = s.settle(ctx, provider, row, t, claim, read); err != nil {
-		return nil, err
 	}
 	if s.cache != nil {
 		s.cache.put(k, t, gen, s.now())
-		return t.Clone(), nil
+		t = t.Clone()
+	}
+	if t == nil {
+		return nil, ginoauth.ErrNoToken
 	}
 	return t, nil
 }
@@ -353,7 +346,7 @@ func (s *Store) load(ctx context.Context, provider, userID string, claim func() 
 // recently updated one (with a token, if withToken), or nil.
 func (s *Store) current(db *gorm.DB, provider, userID string, withToken bool) (*Account, error) {
 	var rows []Account
-	q := db.Table(s.table).Select("id", "token", "version", "refresh_lease").
+	q := db.Table(s.table).Select("id", "token", "version", "provider_user_id").
 		Where("provider = ? AND user_id = ?", provider, userID)
 	if withToken {
 		q = q.Where("token <> ''")
@@ -367,24 +360,18 @@ func (s *Store) current(db *gorm.DB, provider, userID string, withToken bool) (*
 	return &rows[0], nil
 }
 
-// Save stores t as userID's token for provider, in one transaction: it
+// save stores t as userID's token for provider, in one transaction: it
 // updates the user's most recently updated row for provider (keeping the
 // provider user ID and any other column) or inserts one. It never deletes a
 // row.
-func (s *Store) Save(ctx context.Context, provider, userID string, t *ginoauth.Token) error {
-	if userID == "" {
-		return fmt.Errorf("gormstore: save %s token: %w", provider, ErrNoUser)
-	}
-	if err := checkToken(t); err != nil {
-		return err
-	}
+func (s *Store) save(ctx context.Context, provider, userID string, t *ginoauth.Token) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row, err := s.current(tx, provider, userID, false)
 		if err != nil {
 			return err
 		}
 		if row != nil {
-			ok, err := s.writeToken(tx, provider, row.ID, t, "")
+			ok, err := s.writeToken(tx, provider, row, t, "")
 			if err != nil || ok {
 				return err
 			}
@@ -393,26 +380,33 @@ func (s *Store) Save(ctx context.Context, provider, userID string, t *ginoauth.T
 		_, err = s.insert(tx, Account{Provider: provider, UserID: ptr(userID)}, t)
 		return err
 	})
-	s.invalidate(provider, userID)
 	return dbErr("save "+provider+" token", err)
 }
 
-// writeToken stores t in row id (with the extra where condition, if any)
-// and bumps its version. It reports whether the row was written.
-func (s *Store) writeToken(db *gorm.DB, provider string, id int64, t *ginoauth.Token, where string, args ...any) (bool, error) {
-	enc, err := s.encode(t, provider, id)
-	if err != nil {
-		return false, err
-	}
-	q := db.Table(s.table).Where("id = ?", id)
+// writeToken stores t in row (with the extra where condition, if any) and
+// bumps its version. A nil t deletes the token: the row of a linked
+// provider account keeps the link with an empty token, any other row is
+// deleted. It reports whether the row was written.
+func (s *Store) writeToken(db *gorm.DB, provider string, row *Account, t *ginoauth.Token, where string, args ...any) (bool, error) {
+	q := db.Table(s.table).Where("id = ?", row.ID)
 	if where != "" {
 		q = q.Where(where, args...)
 	}
+	if t == nil && row.ProviderUserID == nil {
+		res := q.Delete(&Account{})
+		return res.RowsAffected == 1, res.Error
+	}
+	enc := ""
+	if t != nil {
+		var err error
+		if enc, err = s.encode(t, provider, row.ID); err != nil {
+			return false, err
+		}
+	}
 	res := q.Updates(map[string]any{
-		"token":         enc,
-		"version":       gorm.Expr("version + 1"),
-		"refresh_lease": nil,
-		"updated_at":    s.now().UTC(),
+		"token":      enc,
+		"version":    gorm.Expr("version + 1"),
+		"updated_at": s.now().UTC(),
 	})
 	return res.RowsAffected == 1, res.Error
 }
@@ -446,15 +440,12 @@ func (s *Store) insert(tx *gorm.DB, a Account, t *ginoauth.Token) (Account, erro
 	return a, nil
 }
 
-// Delete removes userID's tokens for provider. Rows that only hold a token
+// delete removes userID's tokens for provider. Rows that only hold a token
 // are deleted; rows that link a provider account (ProviderUserID set) keep
 // the link with an empty token, so logging out of a provider does not
 // disconnect the account (use Linker.Unlink for that). Deleting what is not
 // there is not an error.
-func (s *Store) Delete(ctx context.Context, provider, userID string) error {
-	if userID == "" {
-		return nil
-	}
+func (s *Store) delete(ctx context.Context, provider, userID string) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Table(s.table).
 			Where("provider = ? AND user_id = ? AND provider_user_id IS NULL", provider, userID).
@@ -464,35 +455,18 @@ func (s *Store) Delete(ctx context.Context, provider, userID string) error {
 		}
 		return tx.Table(s.table).
 			Where("provider = ? AND user_id = ? AND provider_user_id IS NOT NULL AND token <> ''", provider, userID).
-			Updates(map[string]any{"token": "", "version": gorm.Expr("version + 1"), "refresh_lease": nil}).Error
+			Updates(map[string]any{"token": "", "version": gorm.Expr("version + 1")}).Error
 	})
-	s.invalidate(provider, userID)
 	return dbErr("delete "+provider+" token", err)
 }
 
 // maxSwapAttempts bounds the compare-and-swap retries of one swap.
 const maxSwapAttempts = 5
 
-func (s *Store) swap(ctx context.Context, provider, userID string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
-	if userID == "" {
-		return nil, fmt.Errorf("gormstore: swap %s token: %w", provider, ErrNoUser)
-	}
-	if err := checkToken(new); err != nil {
-		return nil, err
-	}
-	db := s.db.WithContext(ctx)
-	defer s.invalidate(provider, userID)
-	return s.casLoop(provider, new, old, func() (*Account, error) {
-		return s.current(db, provider, userID, true)
-	}, func(row *Account) (bool, error) {
-		return s.writeToken(db, provider, row.ID, new, "version = ?", row.Version)
-	})
-}
-
 // casLoop reads the current row, returns its token if it is no longer old,
-// and otherwise writes new with a compare-and-swap, re-reading after a lost
-// race.
-func (s *Store) casLoop(provider string, new, old *ginoauth.Token, read func() (*Account, error), write func(*Account) (bool, error)) (*ginoauth.Token, error) {
+// and otherwise writes new (nil: deletes the token) with a compare-and-swap
+// on the version it read, re-reading after a lost race.
+func (s *Store) casLoop(provider string, old, new *ginoauth.Token, read func() (*Account, error), write func(*Account) (bool, error)) (*ginoauth.Token, error) {
 	for range maxSwapAttempts {
 		row, err := read()
 		if err != nil {
@@ -500,13 +474,13 @@ func (s *Store) casLoop(provider string, new, old *ginoauth.Token, read func() (
 		}
 		if row == nil {
 			// Deleted meanwhile (logout, unlink): do not bring it back.
-			return new, nil
+			return nil, nil
 		}
 		cur, err := s.decode(row.Token, provider, row.ID)
 		if err != nil {
 			return nil, err
 		}
-		if old != nil && !sameToken(cur, old) {
+		if !ginoauth.SameToken(cur, old) {
 			return cur, nil
 		}
 		ok, err := write(row)
@@ -519,35 +493,6 @@ func (s *Store) casLoop(provider string, new, old *ginoauth.Token, read func() (
 		// Another writer won; read what it wrote.
 	}
 	return nil, fmt.Errorf("gormstore: swap %s token: the row kept changing; gave up after %d attempts", provider, maxSwapAttempts)
-}
-
-func sameToken(a, b *ginoauth.Token) bool {
-	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
-}
-
-// Ref returns a [ginoauth.TokenRef] for userID's token for provider, for
-// Blueprint.ClientFor in a background job: the client loads the token,
-// refreshes it when it expires and saves it with the same compare-and-swap
-// as requests do.
-//
-//	client := bp.ClientFor(ctx, store.Ref(bp.Name(), userID))
-func (s *Store) Ref(provider, userID string) ginoauth.TokenRef {
-	return ref{s: s, provider: provider, userID: userID}
-}
-
-type ref struct {
-	s                *Store
-	provider, userID string
-}
-
-// Load is called by the blueprint's token source, which refreshes an
-// expired token right after: it takes the refresh lease.
-func (r ref) Load(ctx context.Context) (*ginoauth.Token, error) {
-	return r.s.load(ctx, r.provider, r.userID, alwaysClaim)
-}
-
-func (r ref) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
-	return r.s.swap(ctx, r.provider, r.userID, old, new)
 }
 
 // Accounts returns userID's rows, for a "connected accounts" page: ordered
@@ -601,19 +546,36 @@ func (s *Store) session(c *gin.Context) (sessions.Session, error) {
 	return nil, ginoauth.ErrNoSession
 }
 
-func (s *Store) anonID(c *gin.Context, provider string) (sessions.Session, int64, error) {
-	sess, err := s.session(c)
-	if err != nil {
-		return nil, 0, err
-	}
-	raw, _ := sess.Get(s.anonKey(provider)).(string)
+// anonRef is an anonymous visitor's token slot: the row whose ID the
+// visitor's session holds.
+type anonRef struct {
+	s        *Store
+	provider string
+	sess     sessions.Session
+	mu       sync.Mutex
+}
+
+func (r *anonRef) id() int64 {
+	raw, _ := r.sess.Get(r.s.anonKey(r.provider)).(string)
 	id, _ := strconv.ParseInt(raw, 10, 64)
-	return sess, id, nil
+	return id
+}
+
+func (r *anonRef) setID(id int64) error {
+	if id == 0 {
+		r.sess.Delete(r.s.anonKey(r.provider))
+	} else {
+		r.sess.Set(r.s.anonKey(r.provider), strconv.FormatInt(id, 10))
+	}
+	if err := r.sess.Save(); err != nil {
+		return fmt.Errorf("gormstore: save session: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) anonRow(db *gorm.DB, provider string, id int64) (*Account, error) {
 	var rows []Account
-	err := db.Table(s.table).Select("id", "token", "version", "refresh_lease").
+	err := db.Table(s.table).Select("id", "token", "version", "provider_user_id").
 		Where("id = ? AND provider = ? AND user_id IS NULL AND token <> ''", id, provider).
 		Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
@@ -622,95 +584,77 @@ func (s *Store) anonRow(db *gorm.DB, provider string, id int64) (*Account, error
 	return &rows[0], nil
 }
 
-func (s *Store) anonLoad(c *gin.Context, provider string) (*ginoauth.Token, error) {
-	_, id, err := s.anonID(c, provider)
-	if err != nil {
-		return nil, err
-	}
+func (r *anonRef) Load(ctx context.Context) (*ginoauth.Token, error) {
+	r.mu.Lock()
+	id := r.id()
+	r.mu.Unlock()
 	if id == 0 {
 		return nil, ginoauth.ErrNoToken
 	}
-	ctx := ctxOf(c)
-	db := s.db.WithContext(ctx)
-	read := func() (*Account, error) { return s.anonRow(db, provider, id) }
-	row, err := read()
+	row, err := r.s.anonRow(r.s.db.WithContext(ctx), r.provider, id)
 	if err != nil {
-		return nil, dbErr("load "+provider+" token", err)
+		return nil, dbErr("load "+r.provider+" token", err)
 	}
 	if row == nil {
 		return nil, ginoauth.ErrNoToken
 	}
-	t, err := s.decode(row.Token, provider, row.ID)
-	if err != nil {
-		return nil, err
-	}
-	return s.settle(ctx, provider, row, t, func() bool { return s.refreshLikely(c, provider) }, read)
+	return r.s.decode(row.Token, r.provider, row.ID)
 }
 
-func (s *Store) anonSave(c *gin.Context, provider string, t *ginoauth.Token) error {
-	sess, id, err := s.anonID(c, provider)
-	if err != nil {
-		return err
+func (r *anonRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	if new != nil {
+		if err := checkToken(new); err != nil {
+			return nil, err
+		}
 	}
-	db := s.db.WithContext(ctxOf(c))
-	if id != 0 {
-		ok, err := s.writeToken(db, provider, id, t, "provider = ? AND user_id IS NULL", provider)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, provider, id := r.s, r.provider, r.id()
+	db := s.db.WithContext(ctx)
+	if old != nil {
+		if id == 0 {
+			return nil, nil
+		}
+		return s.casLoop(provider, old, new, func() (*Account, error) {
+			return s.anonRow(db, provider, id)
+		}, func(row *Account) (bool, error) {
+			return s.writeToken(db, provider, row, new, "version = ? AND user_id IS NULL", row.Version)
+		})
+	}
+	if new == nil {
+		if id == 0 {
+			return nil, nil
+		}
+		err := db.Table(s.table).Where("id = ? AND provider = ? AND user_id IS NULL", id, provider).Delete(&Account{}).Error
 		if err != nil {
-			return dbErr("save "+provider+" token", err)
+			return nil, dbErr("delete "+provider+" token", err)
+		}
+		return nil, r.setID(0)
+	}
+	if id != 0 {
+		ok, err := s.writeToken(db, provider, &Account{ID: id}, new, "provider = ? AND user_id IS NULL", provider)
+		if err != nil {
+			return nil, dbErr("save "+provider+" token", err)
 		}
 		if ok {
-			return nil
+			return new, nil
 		}
 	}
 	var a Account
-	err = db.Transaction(func(tx *gorm.DB) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error
-		a, err = s.insert(tx, Account{Provider: provider}, t)
+		a, err = s.insert(tx, Account{Provider: provider}, new)
 		return err
 	})
 	if err != nil {
-		return dbErr("save "+provider+" token", err)
+		return nil, dbErr("save "+provider+" token", err)
 	}
-	sess.Set(s.anonKey(provider), strconv.FormatInt(a.ID, 10))
-	if err := sess.Save(); err != nil {
-		return fmt.Errorf("gormstore: save session: %w", err)
-	}
-	return nil
+	return new, r.setID(a.ID)
 }
 
-func (s *Store) anonDelete(c *gin.Context, provider string) error {
-	sess, id, err := s.anonID(c, provider)
-	if err != nil || id == 0 {
-		return err
-	}
-	err = s.db.WithContext(ctxOf(c)).Table(s.table).
-		Where("id = ? AND provider = ? AND user_id IS NULL", id, provider).
-		Delete(&Account{}).Error
-	if err != nil {
-		return dbErr("delete "+provider+" token", err)
-	}
-	sess.Delete(s.anonKey(provider))
-	if err := sess.Save(); err != nil {
-		return fmt.Errorf("gormstore: save session: %w", err)
-	}
-	return nil
-}
-
-func (s *Store) anonSwap(c *gin.Context, provider string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
-	if err := checkToken(new); err != nil {
-		return nil, err
-	}
-	_, id, err := s.anonID(c, provider)
-	if err != nil {
-		return nil, err
-	}
-	if id == 0 {
-		return new, nil
-	}
-	db := s.db.WithContext(ctxOf(c))
-	return s.casLoop(provider, new, old, func() (*Account, error) {
-		return s.anonRow(db, provider, id)
-	}, func(row *Account) (bool, error) {
-		return s.writeToken(db, provider, row.ID, new, "version = ? AND user_id IS NULL", row.Version)
-	})
+func (r *anonRef) LockRefresh(ctx context.Context, _ *ginoauth.Token) (func(), error) {
+	r.mu.Lock()
+	id := r.id()
+	r.mu.Unlock()
+	return r.s.lock.acquire(ctx, r.s.table+"\x00"+r.provider+"\x00anon\x00"+strconv.FormatInt(id, 10))
 }

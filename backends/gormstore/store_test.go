@@ -38,19 +38,19 @@ func TestAnonymousSaveKeepsOtherUsersRows(t *testing.T) {
 		s := newStore(t, db, gormstore.Config{UserID: contextUser})
 		ctx := context.Background()
 		for _, u := range []string{"alice", "bob"} {
-			if err := s.Save(ctx, "github", u, tok("tok-"+u)); err != nil {
+			if err := save(s, ctx, "github", u, tok("tok-"+u)); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Two anonymous visitors, each with their own session.
 		a := newApp(t, func(r *gin.Engine, _ func(*gin.Context, *ginoauth.Blueprint, *ginoauth.Error)) {
 			r.GET("/anon/set", func(c *gin.Context) {
-				if err := s.SetToken(c, "github", tok(c.Query("v"))); err != nil {
+				if err := setToken(s, c, "github", tok(c.Query("v"))); err != nil {
 					c.String(http.StatusInternalServerError, err.Error())
 				}
 			})
 			r.GET("/anon/get", func(c *gin.Context) {
-				got, err := s.Token(c, "github")
+				got, err := tokenOf(s, c, "github")
 				if errors.Is(err, ginoauth.ErrNoToken) {
 					c.String(http.StatusOK, "none")
 					return
@@ -62,7 +62,7 @@ func TestAnonymousSaveKeepsOtherUsersRows(t *testing.T) {
 				c.String(http.StatusOK, got.AccessToken)
 			})
 			r.GET("/anon/delete", func(c *gin.Context) {
-				if err := s.DeleteToken(c, "github"); err != nil {
+				if err := deleteToken(s, c, "github"); err != nil {
 					c.String(http.StatusInternalServerError, err.Error())
 				}
 			})
@@ -83,7 +83,7 @@ func TestAnonymousSaveKeepsOtherUsersRows(t *testing.T) {
 			t.Errorf("visitor 1 reads %q, want visitor1b", body)
 		}
 		for _, u := range []string{"alice", "bob"} {
-			got, err := s.Load(ctx, "github", u)
+			got, err := load(s, ctx, "github", u)
 			if err != nil || got.AccessToken != "tok-"+u {
 				t.Errorf("%s's token after anonymous saves: got %v, %v; want tok-%s", u, got, err, u)
 			}
@@ -123,7 +123,7 @@ func TestRefreshKeepsProviderUserIDAndExtraColumns(t *testing.T) {
 		ctx := context.Background()
 		first := prov.issueToken(fakeUser{ID: "gh-42"})
 		first.Expiry = time.Now().Add(-time.Minute) // due for refresh
-		if err := s.Save(ctx, "fake", "7", first); err != nil {
+		if err := save(s, ctx, "fake", "7", first); err != nil {
 			t.Fatal(err)
 		}
 		err := db.Table(table).Where("user_id = ?", "7").
@@ -145,7 +145,7 @@ func TestRefreshKeepsProviderUserIDAndExtraColumns(t *testing.T) {
 		}
 		resp.Body.Close()
 		// And a plain SetToken.
-		if err := s.SetToken(ginContext(t, "7"), "fake", tok("set-again")); err != nil {
+		if err := setToken(s, ginContext(t, "7"), "fake", tok("set-again")); err != nil {
 			t.Fatal(err)
 		}
 
@@ -164,7 +164,7 @@ func TestRefreshKeepsProviderUserIDAndExtraColumns(t *testing.T) {
 		if r.Version != 3 {
 			t.Errorf("version %d, want 3 (insert, refresh, save)", r.Version)
 		}
-		if got, _ := s.Load(ctx, "fake", "7"); got == nil || got.AccessToken != "set-again" {
+		if got, _ := load(s, ctx, "fake", "7"); got == nil || got.AccessToken != "set-again" {
 			t.Errorf("stored token %v, want set-again", got)
 		}
 	})
@@ -188,11 +188,11 @@ func TestSeveralAccountsOfOneProvider(t *testing.T) {
 		if err := db.Table(s.Table()).Create(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Token(ginContext(t, "u1"), "github")
+		got, err := tokenOf(s, ginContext(t, "u1"), "github")
 		if err != nil || got.AccessToken != "personal-token" {
 			t.Fatalf("Token: got %v, %v; want the most recently updated, personal-token", got, err)
 		}
-		if err := s.SetToken(ginContext(t, "u1"), "github", tok("personal-2")); err != nil {
+		if err := setToken(s, ginContext(t, "u1"), "github", tok("personal-2")); err != nil {
 			t.Fatal(err)
 		}
 		all := rawRows(t, db, s.Table())
@@ -232,16 +232,16 @@ func TestUserRequired(t *testing.T) {
 	db := openSQLite(t)
 	s := newStore(t, db, gormstore.Config{UserID: contextUser, UserRequired: true})
 	c := ginContext(t, "")
-	if _, err := s.Token(c, "github"); !errors.Is(err, gormstore.ErrNoUser) || !errors.Is(err, ginoauth.ErrNoToken) {
+	if _, err := tokenOf(s, c, "github"); !errors.Is(err, gormstore.ErrNoUser) || !errors.Is(err, ginoauth.ErrNoToken) {
 		t.Errorf("Token without user: got %v, want ErrNoUser that also matches ErrNoToken", err)
 	}
-	if err := s.SetToken(c, "github", tok("x")); !errors.Is(err, gormstore.ErrNoUser) {
+	if err := setToken(s, c, "github", tok("x")); !errors.Is(err, gormstore.ErrNoUser) {
 		t.Errorf("SetToken without user: got %v, want ErrNoUser", err)
 	}
-	if _, err := s.SwapToken(c, "github", tok("x"), tok("y")); !errors.Is(err, gormstore.ErrNoUser) {
-		t.Errorf("SwapToken without user: got %v, want ErrNoUser", err)
+	if _, err := refOf(s, c, "github").Swap(c, tok("x"), tok("y")); !errors.Is(err, gormstore.ErrNoUser) {
+		t.Errorf("Swap without user: got %v, want ErrNoUser", err)
 	}
-	if err := s.DeleteToken(c, "github"); err != nil {
+	if err := deleteToken(s, c, "github"); err != nil {
 		t.Errorf("DeleteToken without user: got %v, want nil", err)
 	}
 	if n := len(rawRows(t, db, s.Table())); n != 0 {
@@ -253,20 +253,20 @@ func TestDeleteKeepsLinks(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *gorm.DB) {
 		s := newStore(t, db, gormstore.Config{UserID: contextUser})
 		ctx := context.Background()
-		if err := s.Save(ctx, "github", "u1", tok("linked")); err != nil {
+		if err := save(s, ctx, "github", "u1", tok("linked")); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Table(s.Table()).Where("user_id = ?", "u1").Update("provider_user_id", "gh-1").Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Save(ctx, "gitlab", "u1", tok("plain")); err != nil {
+		if err := save(s, ctx, "gitlab", "u1", tok("plain")); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range []string{"github", "gitlab"} {
-			if err := s.DeleteToken(ginContext(t, "u1"), p); err != nil {
+			if err := deleteToken(s, ginContext(t, "u1"), p); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Load(ctx, p, "u1"); !errors.Is(err, ginoauth.ErrNoToken) {
+			if _, err := load(s, ctx, p, "u1"); !errors.Is(err, ginoauth.ErrNoToken) {
 				t.Errorf("%s after delete: got %v, want ErrNoToken", p, err)
 			}
 		}
@@ -275,15 +275,15 @@ func TestDeleteKeepsLinks(t *testing.T) {
 			t.Fatalf("rows after delete: got %v, want only the github link, without token", rows)
 		}
 		// A refresh that finishes after the logout does not bring the token back.
-		got, err := s.SwapToken(ginContext(t, "u1"), "github", tok("linked"), tok("refreshed"))
-		if err != nil || got.AccessToken != "refreshed" {
-			t.Fatalf("SwapToken after delete: got %v, %v; want the new token returned", got, err)
+		got, err := s.UserRef("github", "u1").Swap(ctx, tok("linked"), tok("refreshed"))
+		if err != nil || got != nil {
+			t.Fatalf("Swap after delete: got %v, %v; want nil, nil (the token is gone)", got, err)
 		}
-		if _, err := s.Load(ctx, "github", "u1"); !errors.Is(err, ginoauth.ErrNoToken) {
+		if _, err := load(s, ctx, "github", "u1"); !errors.Is(err, ginoauth.ErrNoToken) {
 			t.Errorf("after a late swap: got %v, want ErrNoToken", err)
 		}
 		// Logging in again fills the link's row.
-		if err := s.Save(ctx, "github", "u1", tok("again")); err != nil {
+		if err := save(s, ctx, "github", "u1", tok("again")); err != nil {
 			t.Fatal(err)
 		}
 		if rows := rawRows(t, db, s.Table()); len(rows) != 1 || deref(rows[0].ProviderUserID) != "gh-1" {
@@ -297,13 +297,13 @@ func TestContextAPIAndRef(t *testing.T) {
 	db := openSQLite(t)
 	s := newStore(t, db, gormstore.Config{})
 	ctx := context.Background()
-	if _, err := s.Load(ctx, "github", "42"); !errors.Is(err, ginoauth.ErrNoToken) {
+	if _, err := load(s, ctx, "github", "42"); !errors.Is(err, ginoauth.ErrNoToken) {
 		t.Fatalf("Load of nothing: got %v, want ErrNoToken", err)
 	}
-	if err := s.Save(ctx, "github", "42", tok("a")); err != nil {
+	if err := save(s, ctx, "github", "42", tok("a")); err != nil {
 		t.Fatal(err)
 	}
-	ref := s.Ref("github", "42")
+	ref := s.UserRef("github", "42")
 	if got, err := ref.Load(ctx); err != nil || got.AccessToken != "a" {
 		t.Fatalf("Ref.Load: got %v, %v; want a", got, err)
 	}
@@ -313,13 +313,13 @@ func TestContextAPIAndRef(t *testing.T) {
 	if got, _ := ref.Swap(ctx, tok("a"), tok("b")); got.AccessToken != "b" {
 		t.Errorf("Ref.Swap: got %q, want b", got.AccessToken)
 	}
-	if got, _ := s.Load(ctx, "github", "43"); got != nil {
+	if got, _ := load(s, ctx, "github", "43"); got != nil {
 		t.Errorf("another user sees %v", got)
 	}
-	if err := s.Save(ctx, "github", "", tok("x")); !errors.Is(err, gormstore.ErrNoUser) {
+	if err := save(s, ctx, "github", "", tok("x")); !errors.Is(err, gormstore.ErrNoUser) {
 		t.Errorf("Save without user ID: got %v, want ErrNoUser", err)
 	}
-	if err := s.Delete(ctx, "github", "42"); err != nil {
+	if _, err := ref.Swap(ctx, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ref.Load(ctx); !errors.Is(err, ginoauth.ErrNoToken) {
@@ -328,12 +328,12 @@ func TestContextAPIAndRef(t *testing.T) {
 	// Queries run with the caller's context.
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := s.Load(canceled, "github", "42"); !errors.Is(err, context.Canceled) {
+	if _, err := load(s, canceled, "github", "42"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Load with a canceled context: got %v, want context.Canceled", err)
 	}
 	c := ginContext(t, "42")
 	c.Request = c.Request.WithContext(canceled)
-	if err := s.SetToken(c, "github", tok("x")); err == nil {
+	if err := setToken(s, c, "github", tok("x")); err == nil {
 		t.Error("SetToken in a canceled request: got nil error")
 	}
 }
@@ -346,14 +346,14 @@ func TestLoggerNeverSeesTokens(t *testing.T) {
 	db = db.Session(&gorm.Session{Logger: rec})
 	s := newStore(t, db, gormstore.Config{})
 	secret := tok("very-secret-access-token")
-	if err := s.Save(context.Background(), "github", "1", secret); err != nil {
+	if err := save(s, context.Background(), "github", "1", secret); err != nil {
 		t.Fatal(err)
 	}
 	// A failing statement is logged at error level, with its SQL.
 	if err := db.Migrator().DropTable(s.Table()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(context.Background(), "github", "1", secret); err == nil {
+	if err := save(s, context.Background(), "github", "1", secret); err == nil {
 		t.Fatal("Save to a dropped table: got nil error")
 	}
 	logged := rec.String()

@@ -20,8 +20,9 @@ func ExampleNew() {
 	})
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
 	c.Set("user_id", "42")
-	_ = st.SetToken(c, "github", &ginoauth.Token{AccessToken: "a"})
-	t, _ := st.Get("42", "github") // the same token, outside a request
+	ref, _ := st.Ref(c, "github")
+	_, _ = ref.Swap(c, nil, &ginoauth.Token{AccessToken: "a"})
+	t, _ := st.OwnerRef("42", "github").Load(c) // the same token, outside a request
 	fmt.Println(t.AccessToken)
 	// Output: a
 }
@@ -31,16 +32,18 @@ func ExampleNew() {
 func ExampleStatic() {
 	st := memory.Static(&ginoauth.Token{AccessToken: "test-token", TokenType: "Bearer"})
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
-	t, err := st.Token(c, "github")
+	ref, _ := st.Ref(c, "github")
+	t, err := ref.Load(c)
 	fmt.Println(t.AccessToken, err)
 	// Output: test-token <nil>
 }
 
-// Put and Ref serve background jobs: Blueprint.ClientFor takes the Ref.
-func ExampleStorage_Ref() {
+// OwnerRef serves background jobs and tests that start logged in:
+// Blueprint.ClientFor takes it.
+func ExampleStorage_OwnerRef() {
 	st := memory.New(memory.Config{})
-	st.Put("42", "github", &ginoauth.Token{AccessToken: "a"})
-	ref := st.Ref("42", "github")
+	ref := st.OwnerRef("42", "github")
+	_, _ = ref.Swap(context.Background(), nil, &ginoauth.Token{AccessToken: "a"})
 	t, _ := ref.Load(context.Background())
 	fmt.Println(t.AccessToken)
 	// Output: a

@@ -39,7 +39,7 @@ type Storage struct {
 	static *ginoauth.Token
 
 	mu     sync.RWMutex
-	tokens map[key]*ginoauth.Token
+	tokens map[key]*ginoauth.Token // never nil values
 }
 
 type key struct{ owner, provider string }
@@ -58,32 +58,6 @@ func Static(t *ginoauth.Token) *Storage {
 
 const ownerKey = "ginoauth_memory_owner"
 
-func (s *Storage) owner(c *gin.Context, create bool) (string, error) {
-	if s.cfg.Owner != nil {
-		o, ok := s.cfg.Owner(c)
-		if !ok {
-			return "", ErrNoOwner
-		}
-		return o, nil
-	}
-	sess, err := sessionOf(c, s.cfg.SessionName)
-	if err != nil {
-		return "", err
-	}
-	if o, _ := sess.Get(ownerKey).(string); o != "" {
-		return o, nil
-	}
-	if !create {
-		return "", nil
-	}
-	o := rand.Text()
-	sess.Set(ownerKey, o)
-	if err := sess.Save(); err != nil {
-		return "", err
-	}
-	return o, nil
-}
-
 func sessionOf(c *gin.Context, name string) (sessions.Session, error) {
 	v, ok := c.Get(sessions.DefaultKey)
 	if !ok {
@@ -100,104 +74,91 @@ func sessionOf(c *gin.Context, name string) (sessions.Session, error) {
 	return nil, ginoauth.ErrNoSession
 }
 
-// Token implements ginoauth.Storage.
-func (s *Storage) Token(c *gin.Context, provider string) (*ginoauth.Token, error) {
+// Ref implements ginoauth.Storage. A request without an owner (Config.Owner
+// says none) has no token and cannot store one.
+func (s *Storage) Ref(c *gin.Context, provider string) (ginoauth.TokenRef, error) {
 	if s.static != nil {
-		return s.static.Clone(), nil
+		return staticRef{s.static}, nil
 	}
-	o, err := s.owner(c, false)
+	if s.cfg.Owner != nil {
+		o, ok := s.cfg.Owner(c)
+		if !ok {
+			o = ""
+		}
+		return &ref{s: s, owner: o, provider: provider}, nil
+	}
+	sess, err := sessionOf(c, s.cfg.SessionName)
 	if err != nil {
 		return nil, err
 	}
-	if o == "" {
-		return nil, ginoauth.ErrNoToken
-	}
-	return s.Get(o, provider)
+	o, _ := sess.Get(ownerKey).(string)
+	return &ref{s: s, owner: o, provider: provider, sess: sess}, nil
 }
 
-// SetToken implements ginoauth.Storage.
-func (s *Storage) SetToken(c *gin.Context, provider string, t *ginoauth.Token) error {
-	if s.static != nil {
-		return nil
-	}
-	o, err := s.owner(c, true)
-	if err != nil {
-		return err
-	}
-	s.Put(o, provider, t)
-	return nil
-}
-
-// DeleteToken implements ginoauth.Storage.
-func (s *Storage) DeleteToken(c *gin.Context, provider string) error {
-	if s.static != nil {
-		return nil
-	}
-	o, err := s.owner(c, false)
-	if err != nil || o == "" {
-		return err
-	}
-	s.mu.Lock()
-	delete(s.tokens, key{o, provider})
-	s.mu.Unlock()
-	return nil
-}
-
-// SwapToken implements ginoauth.TokenSwapper.
-func (s *Storage) SwapToken(c *gin.Context, provider string, old, new *ginoauth.Token) (*ginoauth.Token, error) {
-	if s.static != nil {
-		return new, nil
-	}
-	o, err := s.owner(c, true)
-	if err != nil {
-		return nil, err
-	}
-	return s.swap(o, provider, old, new), nil
-}
-
-func (s *Storage) swap(owner, provider string, old, new *ginoauth.Token) *ginoauth.Token {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := key{owner, provider}
-	if cur, ok := s.tokens[k]; ok && old != nil && cur.AccessToken != old.AccessToken {
-		return cur.Clone()
-	}
-	s.tokens[k] = new.Clone()
-	return new
-}
-
-// Get returns owner's token for provider, or ginoauth.ErrNoToken.
-func (s *Storage) Get(owner, provider string) (*ginoauth.Token, error) {
-	s.mu.RLock()
-	t, ok := s.tokens[key{owner, provider}]
-	s.mu.RUnlock()
-	if !ok {
-		return nil, ginoauth.ErrNoToken
-	}
-	return t.Clone(), nil
-}
-
-// Put stores t as owner's token for provider, for tests that start logged
-// in and for background jobs.
-func (s *Storage) Put(owner, provider string, t *ginoauth.Token) {
-	s.mu.Lock()
-	s.tokens[key{owner, provider}] = t.Clone()
-	s.mu.Unlock()
-}
-
-// Ref returns a ginoauth.TokenRef for owner's token, for use with
-// Blueprint.ClientFor outside a request.
-func (s *Storage) Ref(owner, provider string) ginoauth.TokenRef {
-	return ref{s: s, owner: owner, provider: provider}
+// OwnerRef returns a ginoauth.TokenRef for owner's token, for tests that
+// start logged in and for Blueprint.ClientFor outside a request.
+func (s *Storage) OwnerRef(owner, provider string) ginoauth.TokenRef {
+	return &ref{s: s, owner: owner, provider: provider}
 }
 
 type ref struct {
 	s               *Storage
 	owner, provider string
+	sess            sessions.Session // where a new owner ID goes, if any
+	mu              sync.Mutex
 }
 
-func (r ref) Load(context.Context) (*ginoauth.Token, error) { return r.s.Get(r.owner, r.provider) }
+func (r *ref) Load(context.Context) (*ginoauth.Token, error) {
+	r.mu.Lock()
+	o := r.owner
+	r.mu.Unlock()
+	r.s.mu.RLock()
+	t, ok := r.s.tokens[key{o, r.provider}]
+	r.s.mu.RUnlock()
+	if !ok || o == "" {
+		return nil, ginoauth.ErrNoToken
+	}
+	return t.Clone(), nil
+}
 
-func (r ref) Swap(_ context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
-	return r.s.swap(r.owner, r.provider, old, new), nil
+func (r *ref) Swap(_ context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.owner == "" {
+		if new == nil {
+			return nil, nil
+		}
+		if r.sess == nil {
+			return nil, ErrNoOwner
+		}
+		r.owner = rand.Text()
+		r.sess.Set(ownerKey, r.owner)
+		if err := r.sess.Save(); err != nil {
+			return nil, err
+		}
+	}
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := key{r.owner, r.provider}
+	cur := s.tokens[k]
+	if old != nil && !ginoauth.SameToken(cur, old) {
+		return cur.Clone(), nil
+	}
+	if new == nil {
+		delete(s.tokens, k)
+		return nil, nil
+	}
+	s.tokens[k] = new.Clone()
+	return new, nil
+}
+
+// staticRef is the token of a Static storage: every request has it, and
+// writes are ignored.
+type staticRef struct{ t *ginoauth.Token }
+
+func (r staticRef) Load(context.Context) (*ginoauth.Token, error) { return r.t.Clone(), nil }
+
+func (r staticRef) Swap(_ context.Context, _, new *ginoauth.Token) (*ginoauth.Token, error) {
+	return new, nil
 }

@@ -30,8 +30,10 @@ func TestConformanceUserOwner(t *testing.T) {
 
 func TestRefSharesTokens(t *testing.T) {
 	st := memory.New(memory.Config{})
-	st.Put("42", "github", &ginoauth.Token{AccessToken: "a"})
-	ref := st.Ref("42", "github")
+	ref := st.OwnerRef("42", "github")
+	if _, err := ref.Swap(context.Background(), nil, &ginoauth.Token{AccessToken: "a"}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := ref.Load(context.Background())
 	if err != nil || got.AccessToken != "a" {
 		t.Fatalf("Load: got %v, %v; want a", got, err)
@@ -42,7 +44,7 @@ func TestRefSharesTokens(t *testing.T) {
 	if got, _ := ref.Swap(context.Background(), &ginoauth.Token{AccessToken: "a"}, &ginoauth.Token{AccessToken: "b"}); got.AccessToken != "b" {
 		t.Fatalf("Swap: got %q, want b", got.AccessToken)
 	}
-	if _, err := st.Get("43", "github"); !errors.Is(err, ginoauth.ErrNoToken) {
+	if _, err := st.OwnerRef("43", "github").Load(context.Background()); !errors.Is(err, ginoauth.ErrNoToken) {
 		t.Fatalf("other owner: got %v, want ErrNoToken", err)
 	}
 }
@@ -50,10 +52,11 @@ func TestRefSharesTokens(t *testing.T) {
 func TestStaticIgnoresWrites(t *testing.T) {
 	st := memory.Static(&ginoauth.Token{AccessToken: "fixed"})
 	c, _ := gin.CreateTestContext(nil)
-	if err := st.SetToken(c, "github", &ginoauth.Token{AccessToken: "other"}); err != nil {
+	ref, _ := st.Ref(c, "github")
+	if _, err := ref.Swap(context.Background(), nil, &ginoauth.Token{AccessToken: "other"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.Token(c, "github")
+	got, err := ref.Load(context.Background())
 	if err != nil || got.AccessToken != "fixed" {
 		t.Fatalf("got %v, %v; want fixed", got, err)
 	}
@@ -62,7 +65,7 @@ func TestStaticIgnoresWrites(t *testing.T) {
 func TestNoSessionIsAClearError(t *testing.T) {
 	st := memory.New(memory.Config{})
 	c, _ := gin.CreateTestContext(nil)
-	if _, err := st.Token(c, "github"); !errors.Is(err, ginoauth.ErrNoSession) {
+	if _, err := st.Ref(c, "github"); !errors.Is(err, ginoauth.ErrNoSession) {
 		t.Fatalf("got %v, want ErrNoSession", err)
 	}
 }

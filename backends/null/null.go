@@ -5,21 +5,28 @@
 package null
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth"
 )
 
-// Storage stores nothing: Token always returns ginoauth.ErrNoToken.
+// Storage stores nothing: every Load returns ginoauth.ErrNoToken.
 type Storage struct{}
 
 // New returns a Storage.
 func New() Storage { return Storage{} }
 
-// Token implements ginoauth.Storage. It always returns ginoauth.ErrNoToken.
-func (Storage) Token(*gin.Context, string) (*ginoauth.Token, error) { return nil, ginoauth.ErrNoToken }
+// Ref implements ginoauth.Storage: a slot that is always empty.
+func (Storage) Ref(*gin.Context, string) (ginoauth.TokenRef, error) { return ref{}, nil }
 
-// SetToken implements ginoauth.Storage. It discards the token.
-func (Storage) SetToken(*gin.Context, string, *ginoauth.Token) error { return nil }
+type ref struct{}
 
-// DeleteToken implements ginoauth.Storage. It does nothing.
-func (Storage) DeleteToken(*gin.Context, string) error { return nil }
+// Load always returns ginoauth.ErrNoToken.
+func (ref) Load(context.Context) (*ginoauth.Token, error) { return nil, ginoauth.ErrNoToken }
+
+// Swap discards new. It reports the swap as done, so a refresh carries on
+// with the new token for the rest of the request.
+func (ref) Swap(_ context.Context, _, new *ginoauth.Token) (*ginoauth.Token, error) {
+	return new, nil
+}

@@ -1,6 +1,7 @@
 package null_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -12,13 +13,18 @@ import (
 func TestNullStoresNothing(t *testing.T) {
 	var st ginoauth.Storage = null.New()
 	c, _ := gin.CreateTestContext(nil)
-	if err := st.SetToken(c, "github", &ginoauth.Token{AccessToken: "a"}); err != nil {
-		t.Fatalf("SetToken: %v", err)
+	ref, err := st.Ref(c, "github")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if tok, err := st.Token(c, "github"); !errors.Is(err, ginoauth.ErrNoToken) || tok != nil {
-		t.Fatalf("Token: got %v, %v; want nil, ErrNoToken", tok, err)
+	ctx := context.Background()
+	if _, err := ref.Swap(ctx, nil, &ginoauth.Token{AccessToken: "a"}); err != nil {
+		t.Fatalf("Swap: %v", err)
 	}
-	if err := st.DeleteToken(c, "github"); err != nil {
-		t.Fatalf("DeleteToken: %v", err)
+	if tok, err := ref.Load(ctx); !errors.Is(err, ginoauth.ErrNoToken) || tok != nil {
+		t.Fatalf("Load: got %v, %v; want nil, ErrNoToken", tok, err)
+	}
+	if _, err := ref.Swap(ctx, nil, nil); err != nil {
+		t.Fatalf("delete: %v", err)
 	}
 }

@@ -140,10 +140,11 @@ func TestProviderFaults(t *testing.T) {
 // logs the user out at the next refresh.
 func TestRefreshInAuthorizedHookKeepsRotatedToken(t *testing.T) {
 	dsn, redis := needPostgres(t), needRedis(t)
-	// Tokens whose life is the app's expiry margin: expired on arrival.
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), AccessTokenTTL: ExpiryMargin, RotateRefreshTokens: true})
+	// The app's clock moves a token's life on every time it is read: the
+	// token is expired by the time the hook uses it.
+	prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), AccessTokenTTL: time.Minute, RotateRefreshTokens: true})
 	defer prov.Close()
-	cl := newCluster(t, prov, clusterConfig{instances: 1, dsn: dsn, redis: redis})
+	cl := newCluster(t, prov, clusterConfig{instances: 1, dsn: dsn, redis: redis, now: ticking(time.Minute)})
 	w := loginAll(t, cl, []string{"u001"})["u001"]
 	if got := prov.TokenCounts().RefreshOK; got == 0 {
 		t.Fatal("setup: no refresh during the login, want the hook's profile call to refresh")
@@ -169,20 +170,21 @@ func TestRefreshInAuthorizedHookKeepsRotatedToken(t *testing.T) {
 // outlives a token: a slow request under load with short-lived tokens.)
 func TestBackgroundJobAfterRotationElsewhere(t *testing.T) {
 	dsn, redis := needPostgres(t), needRedis(t)
-	// Tokens whose life is the app's expiry margin: every use refreshes.
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), AccessTokenTTL: ExpiryMargin, RotateRefreshTokens: true})
+	// The app's clock moves a token's life on every time it is read: every
+	// use refreshes.
+	prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), AccessTokenTTL: time.Minute, RotateRefreshTokens: true})
 	defer prov.Close()
-	cl := newCluster(t, prov, clusterConfig{instances: 2, dsn: dsn, redis: redis})
+	cl := newCluster(t, prov, clusterConfig{instances: 2, dsn: dsn, redis: redis, now: ticking(time.Minute)})
 	a, b := cl.insts[0], cl.insts[1]
 	tok, err := prov.IssueToken("u001")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := a.Store.Save(ctx, a.BP.Name(), "u001", tok); err != nil {
+	if _, err := a.Store.UserRef(a.BP.Name(), "u001").Swap(ctx, nil, tok); err != nil {
 		t.Fatal(err)
 	}
-	job := a.BP.ClientFor(ctx, a.Store.Ref(a.BP.Name(), "u001"))
+	job := a.BP.ClientFor(ctx, a.Store.UserRef(a.BP.Name(), "u001"))
 	call := func(c *http.Client) (int, error) {
 		resp, err := c.Get("whoami")
 		if err != nil {
@@ -195,7 +197,7 @@ func TestBackgroundJobAfterRotationElsewhere(t *testing.T) {
 		t.Fatalf("job's first call: %d, %v", st, err)
 	}
 	// Another instance refreshes the token the job holds.
-	if st, err := call(b.BP.ClientFor(ctx, b.Store.Ref(b.BP.Name(), "u001"))); err != nil || st != http.StatusOK {
+	if st, err := call(b.BP.ClientFor(ctx, b.Store.UserRef(b.BP.Name(), "u001"))); err != nil || st != http.StatusOK {
 		t.Fatalf("other instance's call: %d, %v", st, err)
 	}
 	st, err := call(job)

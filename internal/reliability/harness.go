@@ -68,6 +68,8 @@ type InstanceConfig struct {
 	// Timeout bounds each token endpoint request (ginoauth.Config.Timeout).
 	// Optional. Default ginoauth's.
 	Timeout time.Duration
+	// Now is the app's clock (ginoauth.Config.Now). Optional.
+	Now func() time.Time
 	// RequestTimeout bounds each request to the app as a whole: its
 	// context ends after it, so storage queries stop too. Optional.
 	// Default none.
@@ -110,6 +112,7 @@ func NewInstance(cfg InstanceConfig) (*Instance, error) {
 		ClientID:     cfg.Provider.ClientID,
 		ClientSecret: cfg.Provider.ClientSecret,
 		Timeout:      cfg.Timeout,
+		Now:          cfg.Now,
 		Hooks: ginoauth.Hooks{
 			Authorized: func(c *gin.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) error {
 				p, err := bp.Profile(c)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,13 @@ type clusterConfig struct {
 	timeout        time.Duration
 	requestTimeout time.Duration
 	cacheTTL       time.Duration
+	now            func() time.Time // the apps' clock
+}
+
+// ticking is a clock that moves d on every time it is read.
+func ticking(d time.Duration) func() time.Time {
+	var n atomic.Int64
+	return func() time.Time { return time.Now().Add(time.Duration(n.Add(1)) * d) }
 }
 
 // cluster is several app instances sharing one token table and one
@@ -121,6 +129,7 @@ func newCluster(t *testing.T, prov *TestProvider, cfg clusterConfig) *cluster {
 			CacheTTL:       cfg.cacheTTL,
 			Timeout:        cfg.timeout,
 			RequestTimeout: cfg.requestTimeout,
+			Now:            cfg.now,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +214,7 @@ func (cl *cluster) checkRows(users []string) rowReport {
 // tokenWorks reports whether userID's stored token reads userID's account
 // at the provider, outside any request (as a background job would).
 func tokenWorks(ctx context.Context, inst *Instance, userID string) bool {
-	client := inst.BP.ClientFor(ctx, inst.Store.Ref(inst.BP.Name(), userID))
+	client := inst.BP.ClientFor(ctx, inst.Store.UserRef(inst.BP.Name(), userID))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "whoami", nil)
 	if err != nil {
 		return false
@@ -249,14 +258,14 @@ func kinds(m map[string]int) string {
 func (cl *cluster) expireStored(userID string) {
 	cl.t.Helper()
 	ctx := context.Background()
-	st := cl.insts[0].Store
-	tok, err := st.Load(ctx, cl.insts[0].BP.Name(), userID)
+	ref := cl.insts[0].Store.UserRef(cl.insts[0].BP.Name(), userID)
+	tok, err := ref.Load(ctx)
 	if err != nil {
 		cl.t.Fatalf("load %s's token: %v", userID, err)
 	}
 	old := tok.Clone()
 	old.Expiry = time.Now().Add(-time.Minute)
-	if err := st.Save(ctx, cl.insts[0].BP.Name(), userID, old); err != nil {
+	if _, err := ref.Swap(ctx, nil, old); err != nil {
 		cl.t.Fatalf("save %s's token: %v", userID, err)
 	}
 }

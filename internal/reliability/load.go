@@ -323,7 +323,7 @@ const ProviderProcessEnv = "GINOAUTH_RELIABILITY_PROVIDER"
 // u001.., tokens the app refreshes every tokenLife, rotating refresh
 // tokens.
 func LoadProviderConfig(users int, tokenLife time.Duration) ginoauthtest.Config {
-	return ginoauthtest.Config{Users: Users(users), AccessTokenTTL: ExpiryMargin + tokenLife, RotateRefreshTokens: true}
+	return ginoauthtest.Config{Users: Users(users), AccessTokenTTL: tokenLife, RotateRefreshTokens: true}
 }
 
 // ServeProviderProcess runs the test provider for a parent process when

@@ -56,7 +56,7 @@ func TestMultiInstanceSoak(t *testing.T) {
 	)
 	prov := NewTestProvider(ginoauthtest.Config{
 		Users:               Users(nUsers),
-		AccessTokenTTL:      ExpiryMargin + tokenLife,
+		AccessTokenTTL:      tokenLife,
 		RotateRefreshTokens: true,
 	})
 	defer prov.Close()

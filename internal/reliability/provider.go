@@ -8,15 +8,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/ginoauth/ginoauth/ginoauthtest"
 )
-
-// ExpiryMargin is how long before its expiry ginoauth (like x/oauth2)
-// treats an access token as expired. A provider access token TTL of
-// ExpiryMargin + d gives tokens that the app refreshes every d.
-const ExpiryMargin = 10 * time.Second
 
 // TestProvider is a ginoauthtest provider on a loopback port that counts
 // its token endpoint's answers and keeps its request log short, so that

@@ -1,0 +1,317 @@
+package ginoauth
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+	"github.com/ginoauth/ginoauth/internal/keyedlock"
+)
+
+// SessionStorage keeps tokens in the user's gin-contrib/sessions session,
+// under "{provider}_oauth_token" (Flask-Dance's key). It is the default
+// storage: good for prototypes and apps without user accounts.
+//
+// With a cookie session store the token travels in the cookie: give the
+// store an encryption key (cookie.NewStore(authKey, encryptionKey)) so the
+// browser cannot read it, and mind the 4 KB cookie limit. A server-side
+// store (Redis, PostgreSQL) keeps only a session ID in the cookie.
+//
+// A session is read once at the start of a request, so a request cannot see
+// a token that a concurrent request of the same browser refreshed (and a
+// browser that disconnected never received the refreshed token at all).
+// Each refresh therefore also leaves the new token, sealed with a key only
+// the holders of the spent refresh token can derive, in the Coordinator for
+// a while; a request that comes with the spent token picks the new one up
+// there instead of spending the refresh token a second time.
+type SessionStorage struct {
+	// SessionName selects the session under sessions.SessionsMany.
+	// Optional.
+	SessionName string
+	// Coordinator is where app instances lock refreshes of a session-held
+	// token and hand the refreshed token on. Optional. Default: one in
+	// process memory, enough for a single instance; several instances
+	// behind a load balancer need a shared one (backends/redislock).
+	Coordinator RefreshCoordinator
+
+	once  sync.Once
+	local *localCoordinator
+}
+
+// RefreshCoordinator is what [SessionStorage] needs to coordinate refreshes
+// across app instances: a lock and a small store of sealed values with a
+// lifetime. backends/redislock implements it with Redis.
+type RefreshCoordinator interface {
+	// Lock blocks until the caller holds the lock named key, or ctx ends.
+	// unlock must be called exactly once.
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+	// Put keeps value under key for ttl.
+	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Get returns the value under key, or nil when there is none.
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// HandoffTTL is how long a refreshed session-held token stays available to
+// requests that still carry the token it replaced: a browser that lost the
+// response of a refresh and comes back within this time keeps its login.
+const HandoffTTL = 15 * time.Minute
+
+func (st *SessionStorage) coordinator() RefreshCoordinator {
+	if st.Coordinator != nil {
+		return st.Coordinator
+	}
+	st.once.Do(func() { st.local = &localCoordinator{values: map[string]localValue{}} })
+	return st.local
+}
+
+func sessionTokenKey(provider string) string { return provider + "_oauth_token" }
+
+// Ref implements [Storage]: the token in the request's session.
+func (st *SessionStorage) Ref(c *gin.Context, provider string) (TokenRef, error) {
+	s, err := session(c, st.SessionName)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionRef{st: st, s: s, key: sessionTokenKey(provider)}, nil
+}
+
+// sessionRef is one request's session's token slot. A request's session is
+// used by one goroutine at a time in gin; mu guards the slot for handlers
+// that call the API client from several goroutines.
+type sessionRef struct {
+	st  *SessionStorage
+	s   sessions.Session
+	key string
+	mu  sync.Mutex
+}
+
+// Load implements [TokenRef]. A corrupt entry reads as no token, so the
+// user can log in again and overwrite it.
+func (r *sessionRef) Load(context.Context) (*Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.load()
+	if t == nil {
+		return nil, ErrNoToken
+	}
+	return t, nil
+}
+
+func (r *sessionRef) load() *Token {
+	raw, _ := r.s.Get(r.key).(string)
+	if raw == "" {
+		return nil
+	}
+	t, err := UnmarshalToken([]byte(raw))
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// Swap implements [TokenRef]. A refreshed token (old has a refresh token)
+// is handed on through the coordinator before the session is saved, so it
+// survives a response that never reaches the browser.
+func (r *sessionRef) Swap(ctx context.Context, old, new *Token) (*Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.swap(ctx, old, new, true)
+}
+
+// swap is Swap with r.mu held; handOn false skips the handoff, for a token
+// that came from one.
+func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*Token, error) {
+	if old != nil {
+		if cur := r.load(); !sameToken(cur, old) {
+			return cur, nil
+		}
+		if handOn && new != nil && old.RefreshToken != "" && !sameToken(old, new) {
+			if err := r.handOn(ctx, old, new); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if new == nil {
+		if r.s.Get(r.key) == nil {
+			return nil, nil
+		}
+		r.s.Delete(r.key)
+	} else {
+		raw, err := MarshalToken(new)
+		if err != nil {
+			return nil, err
+		}
+		r.s.Set(r.key, string(raw))
+	}
+	if err := r.s.Save(); err != nil {
+		return nil, fmt.Errorf("ginoauth: save session: %w", err)
+	}
+	return new, nil
+}
+
+// LockRefresh implements [RefreshLocker]: it takes the coordinator's lock
+// of t's refresh token, then brings the session up to date with any token
+// that replaced t (following a chain of refreshes).
+func (r *sessionRef) LockRefresh(ctx context.Context, t *Token) (func(), error) {
+	if t.RefreshToken == "" {
+		return func() {}, nil
+	}
+	co := r.st.coordinator()
+	unlock, err := co.Lock(ctx, handoffName("lock", t.RefreshToken))
+	if err != nil {
+		return nil, fmt.Errorf("ginoauth: refresh lock: %w", err)
+	}
+	newer, err := r.handedOn(ctx, t)
+	if err == nil && newer != nil {
+		r.mu.Lock()
+		_, err = r.swap(ctx, t, newer, false)
+		r.mu.Unlock()
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// maxHandoffChain bounds how many refreshes handedOn follows.
+const maxHandoffChain = 8
+
+// handedOn returns the newest token that replaced t, or nil.
+func (r *sessionRef) handedOn(ctx context.Context, t *Token) (*Token, error) {
+	co := r.st.coordinator()
+	var newer *Token
+	for range maxHandoffChain {
+		if t.RefreshToken == "" {
+			break
+		}
+		sealed, err := co.Get(ctx, handoffName("token", t.RefreshToken))
+		if err != nil {
+			return nil, fmt.Errorf("ginoauth: refresh handoff: %w", err)
+		}
+		if sealed == nil {
+			break
+		}
+		next, err := openHandoff(t.RefreshToken, sealed)
+		if err != nil {
+			break // not ours to read (or corrupt): ignore it
+		}
+		newer, t = next, next
+	}
+	return newer, nil
+}
+
+func (r *sessionRef) handOn(ctx context.Context, old, new *Token) error {
+	sealed, err := sealHandoff(old.RefreshToken, new)
+	if err != nil {
+		return err
+	}
+	if err := r.st.coordinator().Put(ctx, handoffName("token", old.RefreshToken), sealed, HandoffTTL); err != nil {
+		return fmt.Errorf("ginoauth: refresh handoff: %w", err)
+	}
+	return nil
+}
+
+// handoffName is the coordinator key of a refresh token's lock or handed-on
+// token: a hash, which tells a reader of the coordinator nothing.
+func handoffName(kind, refreshToken string) string {
+	sum := sha256.Sum256([]byte("ginoauth " + kind + "\x00" + refreshToken))
+	return "ginoauth:" + kind + ":" + hex.EncodeToString(sum[:16])
+}
+
+// handoffAEAD is AES-256-GCM under a key derived from the spent refresh
+// token: only a request that holds that token can open what was handed on.
+func handoffAEAD(refreshToken string) (cipher.AEAD, error) {
+	key := sha256.Sum256([]byte("ginoauth handoff key\x00" + refreshToken))
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+func sealHandoff(refreshToken string, t *Token) ([]byte, error) {
+	aead, err := handoffAEAD(refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := MarshalToken(t)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, plain, nil), nil
+}
+
+var errHandoffCorrupt = errors.New("ginoauth: refresh handoff: corrupt value")
+
+func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
+	aead, err := handoffAEAD(refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return nil, errHandoffCorrupt
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
+	if err != nil {
+		return nil, errHandoffCorrupt
+	}
+	return UnmarshalToken(plain)
+}
+
+// localCoordinator is the in-process RefreshCoordinator.
+type localCoordinator struct {
+	locks keyedlock.Mutexes
+
+	mu        sync.Mutex
+	values    map[string]localValue
+	sweepSize int
+}
+
+type localValue struct {
+	v   []byte
+	exp time.Time
+}
+
+func (l *localCoordinator) Lock(ctx context.Context, key string) (func(), error) {
+	return l.locks.Lock(ctx, key)
+}
+
+func (l *localCoordinator) Put(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.values) >= max(l.sweepSize, 1024) {
+		for k, e := range l.values {
+			if !now.Before(e.exp) {
+				delete(l.values, k)
+			}
+		}
+		l.sweepSize = 2 * len(l.values)
+	}
+	l.values[key] = localValue{v: value, exp: now.Add(ttl)}
+	return nil
+}
+
+func (l *localCoordinator) Get(_ context.Context, key string) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.values[key]
+	if !ok || !time.Now().Before(e.exp) {
+		return nil, nil
+	}
+	return e.v, nil
+}
