@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -534,7 +535,10 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 	if err != nil {
 		return nil, err
 	}
-	p, err := b.provider.Profile(ctx, b.newClient(src), t)
+	client := b.newClient(src)
+	status := &statusRecorder{base: client.Transport}
+	client.Transport = status
+	p, err := b.provider.Profile(ctx, client, t)
 	if err == nil {
 		return p, nil
 	}
@@ -544,7 +548,22 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 		}
 		return nil, ge
 	}
-	return nil, &Error{Kind: KindProfileFailed, Provider: b.name, Err: err}
+	return nil, &Error{Kind: KindProfileFailed, Provider: b.name, HTTPStatus: int(status.failed.Load()), Err: err}
+}
+
+// statusRecorder remembers the status of the last failed answer, for the
+// profile error.
+type statusRecorder struct {
+	base   http.RoundTripper
+	failed atomic.Int32
+}
+
+func (r *statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.base.RoundTrip(req)
+	if err == nil && resp.StatusCode >= 400 {
+		r.failed.Store(int32(resp.StatusCode))
+	}
+	return resp, err
 }
 
 func (b *Blueprint) logDebug(msg string, args ...any) {

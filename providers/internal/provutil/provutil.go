@@ -64,8 +64,7 @@ func DoJSON(client *http.Client, req *http.Request, v any) (json.RawMessage, err
 		return nil, fmt.Errorf("profile request: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &ginoauth.Error{Kind: ginoauth.KindProfileFailed, HTTPStatus: resp.StatusCode,
-			Err: fmt.Errorf("profile request to %s", req.URL.Path)}
+		return nil, fmt.Errorf("profile request: %s answered %d", req.URL.Path, resp.StatusCode)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, fmt.Errorf("profile request: decode %s: %w", req.URL.Path, err)
