@@ -29,7 +29,7 @@ import (
 // when the test says so (plus real time).
 type clock struct{ ahead atomic.Int64 }
 
-func (c *clock) now() time.Time        { return time.Now().Add(time.Duration(c.ahead.Load())) }
+func (c *clock) now() time.Time       { return time.Now().Add(time.Duration(c.ahead.Load())) }
 func (c *clock) move(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // ctxRef is a token slot that, like a database, fails once the context of
