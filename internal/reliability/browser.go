@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,6 +122,12 @@ type Response struct {
 
 // Do sends a request and reads the answer. u may be a path on the app.
 func (w *Worker) Do(method, u string, form url.Values) (*Response, error) {
+	return w.DoContext(context.Background(), method, u, form)
+}
+
+// DoContext is Do under ctx: when ctx ends, the worker gives up on the
+// request and closes its connection, as a browser that goes away does.
+func (w *Worker) DoContext(ctx context.Context, method, u string, form url.Values) (*Response, error) {
 	if strings.HasPrefix(u, "/") {
 		u = "http://" + Host + u
 	}
@@ -128,7 +135,7 @@ func (w *Worker) Do(method, u string, form url.Values) (*Response, error) {
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, u, body)
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, err
 	}
@@ -169,8 +176,11 @@ type APIResult struct {
 }
 
 // API calls GET /api.
-func (w *Worker) API() (APIResult, error) {
-	resp, err := w.Get("/api")
+func (w *Worker) API() (APIResult, error) { return w.APIContext(context.Background()) }
+
+// APIContext is API under ctx (see DoContext).
+func (w *Worker) APIContext(ctx context.Context) (APIResult, error) {
+	resp, err := w.DoContext(ctx, http.MethodGet, "/api", nil)
 	if err != nil {
 		return APIResult{Instance: w.last}, err
 	}

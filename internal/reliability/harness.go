@@ -70,6 +70,16 @@ type InstanceConfig struct {
 	Timeout time.Duration
 	// Now is the app's clock (ginoauth.Config.Now). Optional.
 	Now func() time.Time
+	// Coordinator coordinates refreshes of session-held tokens across
+	// instances, when DB is nil. Optional. Default ginoauth's in-process
+	// one.
+	Coordinator ginoauth.RefreshCoordinator
+	// DropAfterRefresh, when set, is asked after each refresh the provider
+	// answered during a request; when it says true, the request's context
+	// is canceled at once and its answer never reaches the browser (the
+	// connection is cut), as when the browser goes away at that moment.
+	// Optional.
+	DropAfterRefresh func() bool
 	// RequestTimeout bounds each request to the app as a whole: its
 	// context ends after it, so storage queries stop too. Optional.
 	// Default none.
@@ -97,6 +107,7 @@ type Instance struct {
 	logins    atomic.Int64
 	refreshed atomic.Int64
 	panics    atomic.Int64
+	dropped   atomic.Int64
 
 	mu    sync.Mutex
 	kinds map[ginoauth.ErrorKind]int
@@ -133,7 +144,12 @@ func NewInstance(cfg InstanceConfig) (*Instance, error) {
 			},
 		},
 	}
-	if cfg.DB != nil {
+	if cfg.DropAfterRefresh != nil {
+		bcfg.HTTPClient = &http.Client{Transport: &refreshWatcher{drop: cfg.DropAfterRefresh}}
+	}
+	if cfg.DB == nil {
+		bcfg.Storage = &ginoauth.SessionStorage{Coordinator: cfg.Coordinator}
+	} else {
 		st, err := gormstore.New(cfg.DB, gormstore.Config{
 			UserID:       sessionUser,
 			UserRequired: true,
@@ -154,6 +170,9 @@ func NewInstance(cfg InstanceConfig) (*Instance, error) {
 
 	r := gin.New()
 	r.Use(inst.recoverer)
+	if cfg.DropAfterRefresh != nil {
+		r.Use(inst.dropper)
+	}
 	if cfg.RequestTimeout > 0 {
 		d := cfg.RequestTimeout
 		r.Use(func(c *gin.Context) {
@@ -212,6 +231,49 @@ func (inst *Instance) recoverer(c *gin.Context) {
 		}
 	}()
 	c.Next()
+}
+
+// dropKey is the request context key of the request's dropState.
+type dropKey struct{}
+
+type dropState struct {
+	cancel  context.CancelFunc
+	dropped atomic.Bool
+}
+
+// dropper lets refreshWatcher cancel the request, and cuts the connection
+// of a request it canceled instead of answering.
+func (inst *Instance) dropper(c *gin.Context) {
+	ctx, cancel := context.WithCancel(c.Request.Context())
+	defer cancel()
+	st := &dropState{cancel: cancel}
+	c.Request = c.Request.WithContext(context.WithValue(ctx, dropKey{}, st))
+	c.Next()
+	if st.dropped.Load() {
+		inst.dropped.Add(1)
+		panic(http.ErrAbortHandler) // no answer: the browser is gone
+	}
+}
+
+// refreshWatcher is the blueprint's transport to the provider when
+// requests are dropped after refreshes. The refresh runs on a context
+// detached from the request, which still carries the request's values.
+type refreshWatcher struct{ drop func() bool }
+
+func (w *refreshWatcher) RoundTrip(r *http.Request) (*http.Response, error) {
+	refresh := false
+	if r.GetBody != nil {
+		if body, err := r.GetBody(); err == nil {
+			raw, _ := io.ReadAll(body)
+			refresh = strings.Contains(string(raw), "grant_type=refresh_token")
+		}
+	}
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if st, ok := r.Context().Value(dropKey{}).(*dropState); ok && refresh && err == nil && w.drop() {
+		st.dropped.Store(true)
+		st.cancel()
+	}
+	return resp, err
 }
 
 func (inst *Instance) api(c *gin.Context) {
@@ -274,6 +336,7 @@ type InstanceStats struct {
 	Logins    int64          // completed logins (the Authorized hook ran)
 	Refreshed int64          // refreshed tokens saved (the TokenRefreshed hook ran)
 	Panics    int64          // panics caught by the recovery middleware
+	Dropped   int64          // requests cut after a refresh (DropAfterRefresh)
 	Errors    map[string]int // error hook calls by kind
 }
 
@@ -285,7 +348,8 @@ func (inst *Instance) Stats() InstanceStats {
 	for k, v := range inst.kinds {
 		kinds[string(k)] = v
 	}
-	return InstanceStats{Logins: inst.logins.Load(), Refreshed: inst.refreshed.Load(), Panics: inst.panics.Load(), Errors: kinds}
+	return InstanceStats{Logins: inst.logins.Load(), Refreshed: inst.refreshed.Load(), Panics: inst.panics.Load(),
+		Dropped: inst.dropped.Load(), Errors: kinds}
 }
 
 // Close stops the instance's server.

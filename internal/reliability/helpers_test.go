@@ -17,6 +17,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ginoauth/ginoauth/backends/gormstore"
+	"github.com/ginoauth/ginoauth/backends/redislock"
+	redigo "github.com/gomodule/redigo/redis"
 )
 
 func TestMain(m *testing.M) {
@@ -70,6 +72,12 @@ type clusterConfig struct {
 	requestTimeout time.Duration
 	cacheTTL       time.Duration
 	now            func() time.Time // the apps' clock
+	// cookieSessions keeps sessions in encrypted cookies instead of Redis.
+	cookieSessions bool
+	// sessionTokens keeps tokens in the session instead of PostgreSQL; the
+	// instances coordinate refreshes through Redis (backends/redislock).
+	sessionTokens    bool
+	dropAfterRefresh func() bool
 }
 
 // ticking is a clock that moves d on every time it is read.
@@ -111,31 +119,39 @@ func newCluster(t *testing.T, prov *TestProvider, cfg clusterConfig) *cluster {
 	}
 	var addrs []string
 	for i := range cfg.instances {
-		idb, err := OpenPostgres(cfg.dsn)
-		if err != nil {
+		icfg := InstanceConfig{
+			Index:            i,
+			Provider:         prov.Info(),
+			Table:            cl.table,
+			CacheTTL:         cfg.cacheTTL,
+			Timeout:          cfg.timeout,
+			RequestTimeout:   cfg.requestTimeout,
+			Now:              cfg.now,
+			DropAfterRefresh: cfg.dropAfterRefresh,
+		}
+		if cfg.sessionTokens {
+			pool := &redigo.Pool{MaxIdle: 16, Dial: func() (redigo.Conn, error) { return redigo.Dial("tcp", cfg.redis) }}
+			t.Cleanup(func() { pool.Close() })
+			icfg.Coordinator = redislock.New(pool, redislock.Config{Prefix: cl.prefix})
+		} else {
+			idb, err := OpenPostgres(cfg.dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { closeDB(idb) })
+			icfg.DB = idb
+		}
+		if cfg.cookieSessions {
+			icfg.Sessions = NewCookieSessions()
+		} else if icfg.Sessions, err = NewRedisSessions(cfg.redis, cl.prefix); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { closeDB(idb) })
-		st, err := NewRedisSessions(cfg.redis, cl.prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inst, err := NewInstance(InstanceConfig{
-			Index:          i,
-			Provider:       prov.Info(),
-			Sessions:       st,
-			DB:             idb,
-			Table:          cl.table,
-			CacheTTL:       cfg.cacheTTL,
-			Timeout:        cfg.timeout,
-			RequestTimeout: cfg.requestTimeout,
-			Now:            cfg.now,
-		})
+		inst, err := NewInstance(icfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(inst.Close)
-		if i == 0 {
+		if i == 0 && inst.Store != nil {
 			if err := inst.Store.AutoMigrate(context.Background()); err != nil {
 				t.Fatalf("AutoMigrate: %v", err)
 			}
@@ -162,6 +178,7 @@ func (cl *cluster) stats() InstanceStats {
 		sum.Logins += s.Logins
 		sum.Refreshed += s.Refreshed
 		sum.Panics += s.Panics
+		sum.Dropped += s.Dropped
 		for k, v := range s.Errors {
 			sum.Errors[k] += v
 		}
