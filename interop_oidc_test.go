@@ -164,6 +164,22 @@ func (p *interopOP) refresh(t *testing.T, refreshToken string) (int, string) {
 }
 
 // userinfo calls the userinfo endpoint directly with accessToken.
+// revoke revokes token at the provider's RFC 7009 endpoint, as the client.
+func (p *interopOP) revoke(t *testing.T, token string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, p.disc.Revocation, strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(interopOIDCClient, interopOIDCSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: got %d, want 200", resp.StatusCode)
+	}
+}
+
 func (p *interopOP) userinfo(t *testing.T, accessToken string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, p.disc.UserInfo, nil)
@@ -185,7 +201,7 @@ var interopOIDCScopes = []string{"openid", "profile", "email", "offline_access"}
 // built from the discovery document. verifierClientID, when not empty, is
 // the audience the ID token verifier expects instead of the client ID the
 // blueprint logs in with.
-func interopOIDCSetup(t *testing.T, verifierClientID string) (*interopOP, *httptest.Server, *ginoauth.Blueprint) {
+func interopOIDCSetup(t *testing.T, verifierClientID string, change ...func(*ginoauth.Provider)) (*interopOP, *httptest.Server, *ginoauth.Blueprint) {
 	t.Helper()
 	appTS := httptest.NewUnstartedServer(nil)
 	appURL := "http://" + appTS.Listener.Addr().String()
@@ -200,13 +216,18 @@ func interopOIDCSetup(t *testing.T, verifierClientID string) (*interopOP, *httpt
 	defer cancel()
 	var bp *ginoauth.Blueprint
 	var err error
-	if verifierClientID == "" {
+	if verifierClientID == "" && len(change) == 0 {
 		bp, err = oidc.New(ctx, oidc.Config{Issuer: p.issuer, Config: cfg})
 	} else {
 		vcfg := cfg
-		vcfg.ClientID = verifierClientID
+		if verifierClientID != "" {
+			vcfg.ClientID = verifierClientID
+		}
 		var prov ginoauth.Provider
 		prov, err = oidc.Discover(ctx, p.issuer, oidc.Config{Config: vcfg})
+		for _, f := range change {
+			f(&prov)
+		}
 		if err == nil {
 			bp, err = ginoauth.New(prov, cfg)
 		}
@@ -364,6 +385,46 @@ func TestInteropOIDCFullFlow(t *testing.T) {
 	}
 	if after := b.token(appURL); after.Authorized || !after.NoToken {
 		t.Errorf("after logout: got authorized %t, no token %t, want false, true", after.Authorized, after.NoToken)
+	}
+}
+
+// TestInteropOIDCRevokedToken: the user's grant is revoked at the
+// independent provider (RFC 7009, as the user would from the provider's
+// account page). The next API call through bp.Client fails with
+// ErrReauthRequired after one refused refresh, the dead token is dropped,
+// and Required sends the user to log in. zitadel answers a revoked token
+// with 403, which Provider.ForbiddenMeansRevoked declares.
+func TestInteropOIDCRevokedToken(t *testing.T) {
+	t.Parallel()
+	p, appTS, _ := interopOIDCSetup(t, "", func(prov *ginoauth.Provider) { prov.ForbiddenMeansRevoked = true })
+	appURL := appTS.URL
+	b := newInteropBrowser(t)
+	if _, cbResp, cbBody := interopOIDCLogin(t, b, appURL); cbResp.StatusCode != http.StatusFound {
+		t.Fatalf("callback: got %d (%s)", cbResp.StatusCode, cbBody)
+	}
+	var ui map[string]any
+	b.getJSON(appURL+"/api", http.StatusOK, &ui)
+	tok := b.token(appURL)
+	p.revoke(t, tok.Refresh)
+	if code := p.userinfo(t, tok.Access); !interopRejected(code) {
+		t.Fatalf("setup: the provider still accepts the revoked grant's access token (%d)", code)
+	}
+
+	var res interopAPIResult
+	b.getJSON(appURL+"/api", http.StatusUnauthorized, &res)
+	if !res.Reauth || res.Kind != string(ginoauth.KindReauthRequired) {
+		t.Errorf("API call after the revocation: got %+v, want ErrReauthRequired", res)
+	}
+	grants, _, _, _ := p.seen()
+	if !slices.Equal(grants, []string{"authorization_code", "refresh_token"}) {
+		t.Errorf("token requests: got %v, want the code exchange and one refused refresh", grants)
+	}
+	if after := b.token(appURL); after.Authorized || !after.NoToken {
+		t.Errorf("after the refused refresh: got authorized %t, no token %t; want the token dropped", after.Authorized, after.NoToken)
+	}
+	resp, _ := b.get(appURL + "/required")
+	if loc, _ := resp.Location(); resp.StatusCode != http.StatusFound || loc == nil || loc.Path != "/login/oidc" {
+		t.Errorf("Required after the drop: got %d to %v, want a redirect to /login/oidc", resp.StatusCode, loc)
 	}
 }
 

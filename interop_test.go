@@ -316,6 +316,7 @@ func interopApp(t *testing.T, ts *httptest.Server, bp *ginoauth.Blueprint, apiPa
 		[]byte("interop-auth-key-interop-auth-k!"), []byte("interop-enc-key!"))))
 	bp.Register(r.Group("/login"))
 	r.GET("/done", func(c *gin.Context) { c.String(http.StatusOK, "logged in") })
+	r.GET("/required", bp.Required(), func(c *gin.Context) { c.String(http.StatusOK, "in") })
 	r.GET("/token", func(c *gin.Context) {
 		v := interopTokenView{Authorized: bp.Authorized(c)}
 		tok, err := bp.Token(c)
