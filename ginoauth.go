@@ -399,9 +399,10 @@ var (
 	// storage; the user is still redirected as usual. It is Flask-Dance's
 	// "return False" from an oauth_authorized receiver.
 	ErrSkipStore = errors.New("ginoauth: skip storing the token")
-	// ErrReauthRequired means the stored token is expired and cannot be
-	// refreshed (no refresh token, or the provider rejected it with
-	// invalid_grant): the user must log in again.
+	// ErrReauthRequired means the token is dead and cannot be refreshed:
+	// it expired without a refresh token, or the provider refused the
+	// refresh (invalid_grant), or the API refused it and so did the
+	// refresh. The blueprint has deleted it; the user must log in again.
 	ErrReauthRequired = errors.New("ginoauth: authorization expired, log in again")
 	// ErrNoSession means the gin-contrib/sessions middleware is not
 	// installed in front of a route that needs it.

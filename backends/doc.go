@@ -10,6 +10,9 @@
 //     itself, and for tests of the logged-out case.
 //   - gormstore keeps tokens in a SQL database through GORM, linked to local
 //     user accounts, encrypted at rest, safe for several app instances.
+//   - redislock is not a storage but the Redis coordinator that lets
+//     several app instances share refreshes of tokens kept in sessions
+//     ([ginoauth.SessionStorage.Coordinator]).
 //   - storagetest is the conformance suite every storage runs, including
 //     the ones applications write.
 package backends

@@ -6,9 +6,10 @@
 //
 // # Storage
 //
-// [New] returns a [Store], which implements [ginoauth.Storage] and
-// [ginoauth.TokenSwapper]. The application says who is logged in with
-// Config.UserID; the store never guesses:
+// [New] returns a [Store], which implements [ginoauth.Storage]: its token
+// slots compare and swap on the row's version and lock refreshes across app
+// instances ([ginoauth.RefreshLocker]). The application says who is logged
+// in with Config.UserID; the store never guesses:
 //
 //	store, err := gormstore.New(db, gormstore.Config{
 //		UserID: func(c *gin.Context) (string, bool) {
@@ -36,27 +37,31 @@
 //     kept in their own session.
 //   - A user with several linked accounts of one provider gets the most
 //     recently updated one, never a "multiple results" error.
-//   - Every query runs with the request's context, and GORM's logger never
-//     sees the statements' parameters.
+//   - Every query runs with the caller's context (a refresh saves under a
+//     context detached from the request, so a client that disconnects
+//     never loses a rotated token), and GORM's logger never sees the
+//     statements' parameters.
 //   - Logging out of a provider (DeleteToken) keeps the account link;
 //     [Linker.Unlink] disconnects it.
 //
 // # Background jobs
 //
-// [Store.Load], [Store.Save] and [Store.Delete] take a context and a user ID.
-// [Store.Ref] plugs into Blueprint.ClientFor for an *http.Client that
-// refreshes and saves the user's token outside any request.
+// [Store.UserRef] is a user's token slot by user ID: it plugs into
+// Blueprint.ClientFor for an *http.Client that refreshes and saves the
+// user's token outside any request, and its Load and Swap read, store and
+// delete the token directly.
 //
 // # Several app instances
 //
 // When two instances find the same expired token at once, only one of them
-// refreshes it: the first marks the row with a short refresh lease, and the
-// others wait for its refreshed token instead of spending the same refresh
-// token, which a provider that rotates refresh tokens would accept only once
-// (the loser would log the user out). The refreshed token is saved with a
-// compare-and-swap on the row's Version, so a newer token is never
-// overwritten by an older one, and a save that lost the race returns the
-// stored token for the blueprint to use.
+// refreshes it: the blueprint takes the slot's database lock
+// (pg_advisory_lock on PostgreSQL, GET_LOCK on MySQL and MariaDB, a lock in
+// process memory on SQLite) around the refresh, and the others wait in the
+// database, then find the refreshed token instead of spending the same
+// refresh token, which a provider that rotates refresh tokens would accept
+// only once. Each refresh in progress holds one connection of the pool.
+// The refreshed token is saved with a compare-and-swap on the row's
+// Version, so a newer token is never overwritten by an older one.
 //
 // # Account linking
 //

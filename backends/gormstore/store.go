@@ -29,10 +29,10 @@ type Config struct {
 	// in (see UserRequired for what that means).
 	UserID func(c *gin.Context) (userID string, ok bool)
 
-	// UserRequired makes Token, SetToken and SwapToken fail with ErrNoUser
-	// when nobody is logged in (Token's error also matches
-	// ginoauth.ErrNoToken, so a logged-out visitor simply has no token);
-	// DeleteToken then has nothing to delete and returns nil. Optional.
+	// UserRequired gives a request without a logged-in user a slot that
+	// fails with ErrNoUser: Load's error also matches ginoauth.ErrNoToken,
+	// so a logged-out visitor simply has no token, storing a token fails,
+	// and deleting has nothing to delete and returns nil. Optional.
 	// Default false: a visitor who is not logged in gets an anonymous row
 	// (user_id NULL) that belongs to their session alone: its ID is kept
 	// in the visitor's gin-contrib/sessions session, so no other visitor

@@ -171,6 +171,7 @@ type APIResult struct {
 	Status   int
 	User     string // the provider user the API answered for, on success
 	Kind     string // the error kind otherwise
+	Detail   string // what failed, for storage_unavailable
 	Instance int
 	Took     time.Duration
 }
@@ -186,14 +187,15 @@ func (w *Worker) APIContext(ctx context.Context) (APIResult, error) {
 	}
 	res := APIResult{Status: resp.Status, Instance: resp.Instance, Took: resp.Took}
 	var v struct {
-		User  string `json:"user"`
-		Error string `json:"error"`
+		User   string `json:"user"`
+		Error  string `json:"error"`
+		Detail string `json:"detail"`
 	}
 	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
 		res.Kind = fmt.Sprintf("http_%d", resp.Status)
 		return res, nil
 	}
-	res.User, res.Kind = v.User, v.Error
+	res.User, res.Kind, res.Detail = v.User, v.Error, v.Detail
 	return res, nil
 }
 

@@ -328,7 +328,7 @@ func apiError(c *gin.Context, err error, fromCall bool) {
 		c.JSON(http.StatusBadGateway, gin.H{"error": "api_unreachable"})
 		return
 	}
-	c.JSON(http.StatusServiceUnavailable, gin.H{"error": "storage_unavailable"})
+	c.JSON(http.StatusServiceUnavailable, gin.H{"error": "storage_unavailable", "detail": err.Error()})
 }
 
 // InstanceStats is what an instance counted.

@@ -144,7 +144,7 @@ func runStorm(t *testing.T, dsn, redis string, dur time.Duration, cfg clusterCon
 						return
 					default:
 						other.Add(1)
-						t.Errorf("%s: instance %d: %d %q", uid, res.Instance, res.Status, res.Kind)
+						t.Errorf("%s: instance %d: %d %q %s", uid, res.Instance, res.Status, res.Kind, res.Detail)
 					}
 				}
 			}()
