@@ -48,32 +48,34 @@ func newDBLock(db *gorm.DB) dbLock {
 
 var errLockTimeout = errors.New("gormstore: refresh lock: timed out waiting for another instance's refresh")
 
-// acquire blocks until the caller holds the lock of slot, or ctx ends.
-func (l dbLock) acquire(ctx context.Context, slot string) (func(), error) {
+// acquire blocks until the caller holds the lock of slot, or ctx ends. It
+// returns the connection that holds the database lock (nil without one),
+// for the caller's queries until unlock.
+func (l dbLock) acquire(ctx context.Context, slot string) (func(), *sql.Conn, error) {
 	sum := sha256.Sum256([]byte("ginoauth refresh\x00" + slot))
 	// Callers in this process queue here, so at most one connection per
 	// slot waits in the database.
 	unlockLocal, err := l.local.Lock(ctx, string(sum[:]))
 	if err != nil {
-		return nil, errors.Join(errLockTimeout, err)
+		return nil, nil, errors.Join(errLockTimeout, err)
 	}
 	if l.db == nil {
-		return unlockLocal, nil
+		return unlockLocal, nil, nil
 	}
-	unlockDB, err := l.acquireDB(ctx, sum)
+	unlockDB, conn, err := l.acquireDB(ctx, sum)
 	if err != nil {
 		unlockLocal()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() { unlockDB(); unlockLocal() }, nil
+	return func() { unlockDB(); unlockLocal() }, conn, nil
 }
 
 // acquireDB takes the database lock of the slot hashed to sum, on a
 // connection of its own.
-func (l dbLock) acquireDB(ctx context.Context, sum [32]byte) (func(), error) {
+func (l dbLock) acquireDB(ctx context.Context, sum [32]byte) (func(), *sql.Conn, error) {
 	conn, err := l.db.Conn(ctx)
 	if err != nil {
-		return nil, dbErr("refresh lock", err)
+		return nil, nil, dbErr("refresh lock", err)
 	}
 	var lockQ, unlockQ string
 	var arg any
@@ -96,7 +98,7 @@ func (l dbLock) acquireDB(ctx context.Context, sum [32]byte) (func(), error) {
 		if ctx.Err() != nil {
 			err = errors.Join(errLockTimeout, ctx.Err())
 		}
-		return nil, dbErr("refresh lock", err)
+		return nil, nil, dbErr("refresh lock", err)
 	}
 	return func() {
 		// The refresh may have used up ctx: unlock on a context of its own.
@@ -107,7 +109,7 @@ func (l dbLock) acquireDB(ctx context.Context, sum [32]byte) (func(), error) {
 			return
 		}
 		conn.Close()
-	}, nil
+	}, conn, nil
 }
 
 // waitSeconds is how long GET_LOCK may wait: until ctx's deadline.

@@ -293,3 +293,78 @@ func TestRefreshRaceWithTestProvider(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshesFitASmallPool: every refresh waits for its lock on a
+// connection of the pool, and does its reads and writes on that same
+// connection. Two instances whose pools have 2 connections each refresh 8
+// users' tokens at once, each user from both instances: every call
+// succeeds well within the timeout, with one refresh per user. (With a
+// second connection per refresh, waiters for other users' locks would take
+// the whole pool and the lock holders could not save their tokens.)
+func TestRefreshesFitASmallPool(t *testing.T) {
+	for _, db := range databases[1:] { // database locks: PostgreSQL and MariaDB
+		t.Run(db.name, func(t *testing.T) {
+			t.Parallel()
+			const users = 8
+			prov := newFakeProvider(t, true)
+			src := db.source(t)
+			cfg := gormstore.Config{Table: uniqueTable()}
+			var stores []*gormstore.Store
+			var bps []*ginoauth.Blueprint
+			for i := range 2 {
+				gdb := openDSN(t, src())
+				sqlDB, err := gdb.DB()
+				if err != nil {
+					t.Fatal(err)
+				}
+				sqlDB.SetMaxOpenConns(2)
+				st := newStore(t, gdb, cfg)
+				if i > 0 {
+					if st, err = gormstore.New(gdb, cfg); err != nil {
+						t.Fatal(err)
+					}
+				}
+				stores = append(stores, st)
+				bp, err := ginoauth.New(prov.provider(), ginoauth.Config{ClientID: "client", ClientSecret: "secret", Storage: st, Timeout: 5 * time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				bps = append(bps, bp)
+			}
+			ctx := context.Background()
+			for u := range users {
+				tok := prov.issueToken(fakeUser{ID: fmt.Sprint("p", u)})
+				tok.Expiry = time.Now().Add(-time.Minute)
+				if err := save(stores[0], ctx, "fake", fmt.Sprint(u), tok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := time.Now()
+			var wg sync.WaitGroup
+			for u := range users {
+				for i := range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						resp, err := bps[i].ClientFor(ctx, stores[i].UserRef("fake", fmt.Sprint(u))).Get("ping")
+						if err != nil {
+							t.Errorf("user %d on instance %d: %v", u, i, err)
+							return
+						}
+						resp.Body.Close()
+					}()
+				}
+			}
+			wg.Wait()
+			if took := time.Since(start); took > 4*time.Second {
+				t.Errorf("16 refreshing calls took %v", took)
+			}
+			prov.mu.Lock()
+			issued, rejected := prov.issued, prov.rejected
+			prov.mu.Unlock()
+			if issued != users || rejected != 0 {
+				t.Errorf("refreshes: %d issued, %d rejected; want %d and 0", issued, rejected, users)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -230,7 +231,7 @@ func (s *Store) Ref(c *gin.Context, provider string) (ginoauth.TokenRef, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &anonRef{s: s, provider: provider, sess: sess}, nil
+	return &anonRef{slotConn: slotConn{s: s}, provider: provider, sess: sess}, nil
 }
 
 // UserRef returns userID's token slot for provider, for work outside a
@@ -245,7 +246,7 @@ func (s *Store) Ref(c *gin.Context, provider string) (ginoauth.TokenRef, error) 
 // and empties the token of rows that link a provider account, so logging
 // out of a provider does not disconnect the account (Linker.Unlink does).
 func (s *Store) UserRef(provider, userID string) ginoauth.TokenRef {
-	return userRef{s: s, provider: provider, userID: userID}
+	return &userRef{slotConn: slotConn{s: s}, provider: provider, userID: userID}
 }
 
 func checkToken(t *ginoauth.Token) error {
@@ -255,16 +256,56 @@ func checkToken(t *ginoauth.Token) error {
 	return nil
 }
 
+// slotConn is what a token slot shares of the store: while the slot holds
+// its refresh lock, its queries run on the lock's connection, so a refresh
+// never needs a second connection of the pool (which other instances'
+// waiters could all be holding).
+type slotConn struct {
+	s    *Store
+	mu   sync.Mutex
+	held *sql.Conn
+}
+
+// db is the store's database handle for ctx: on the lock's connection
+// while the slot holds its refresh lock.
+func (sc *slotConn) db(ctx context.Context) *gorm.DB {
+	db := sc.s.db.WithContext(ctx)
+	sc.mu.Lock()
+	if sc.held != nil {
+		db.Statement.ConnPool = sc.held
+	}
+	sc.mu.Unlock()
+	return db
+}
+
+// lockRefresh takes the refresh lock of slot and keeps its connection
+// for the slot's queries until unlock.
+func (sc *slotConn) lockRefresh(ctx context.Context, slot string) (func(), error) {
+	unlock, conn, err := sc.s.lock.acquire(ctx, slot)
+	if err != nil {
+		return nil, err
+	}
+	sc.mu.Lock()
+	sc.held = conn
+	sc.mu.Unlock()
+	return func() {
+		sc.mu.Lock()
+		sc.held = nil
+		sc.mu.Unlock()
+		unlock()
+	}, nil
+}
+
 type userRef struct {
-	s                *Store
+	slotConn
 	provider, userID string
 }
 
-func (r userRef) Load(ctx context.Context) (*ginoauth.Token, error) {
-	return r.s.load(ctx, r.provider, r.userID)
+func (r *userRef) Load(ctx context.Context) (*ginoauth.Token, error) {
+	return r.s.load(r.db(ctx), r.provider, r.userID)
 }
 
-func (r userRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
+func (r *userRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
 	s, provider, userID := r.s, r.provider, r.userID
 	if userID == "" {
 		return nil, fmt.Errorf("gormstore: save %s token: %w", provider, ErrNoUser)
@@ -275,13 +316,13 @@ func (r userRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.
 		}
 	}
 	defer s.invalidate(provider, userID)
+	db := r.db(ctx)
 	switch {
 	case old == nil && new == nil:
-		return nil, s.delete(ctx, provider, userID)
+		return nil, s.delete(db, provider, userID)
 	case old == nil:
-		return new, s.save(ctx, provider, userID, new)
+		return new, s.save(db, provider, userID, new)
 	}
-	db := s.db.WithContext(ctx)
 	return s.casLoop(provider, old, new, func() (*Account, error) {
 		return s.current(db, provider, userID, true)
 	}, func(row *Account) (bool, error) {
@@ -289,8 +330,8 @@ func (r userRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.
 	})
 }
 
-func (r userRef) LockRefresh(ctx context.Context, _ *ginoauth.Token) (func(), error) {
-	return r.s.lock.acquire(ctx, r.s.table+"\x00"+r.provider+"\x00user\x00"+r.userID)
+func (r *userRef) LockRefresh(ctx context.Context, _ *ginoauth.Token) (func(), error) {
+	return r.lockRefresh(ctx, r.s.table+"\x00"+r.provider+"\x00user\x00"+r.userID)
 }
 
 // noUserRef is the slot of a request without a logged-in user in
@@ -307,7 +348,7 @@ func (r noUserRef) Swap(_ context.Context, _, new *ginoauth.Token) (*ginoauth.To
 }
 
 // load returns userID's token for provider, or ginoauth.ErrNoToken.
-func (s *Store) load(ctx context.Context, provider, userID string) (*ginoauth.Token, error) {
+func (s *Store) load(db *gorm.DB, provider, userID string) (*ginoauth.Token, error) {
 	if userID == "" {
 		return nil, noUserToken{}
 	}
@@ -322,7 +363,7 @@ func (s *Store) load(ctx context.Context, provider, userID string) (*ginoauth.To
 		}
 		gen = s.cache.generation()
 	}
-	row, err := s.current(s.db.WithContext(ctx), provider, userID, true)
+	row, err := s.current(db, provider, userID, true)
 	if err != nil {
 		return nil, dbErr("load "+provider+" token", err)
 	}
@@ -364,8 +405,8 @@ func (s *Store) current(db *gorm.DB, provider, userID string, withToken bool) (*
 // updates the user's most recently updated row for provider (keeping the
 // provider user ID and any other column) or inserts one. It never deletes a
 // row.
-func (s *Store) save(ctx context.Context, provider, userID string, t *ginoauth.Token) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (s *Store) save(db *gorm.DB, provider, userID string, t *ginoauth.Token) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		row, err := s.current(tx, provider, userID, false)
 		if err != nil {
 			return err
@@ -445,8 +486,8 @@ func (s *Store) insert(tx *gorm.DB, a Account, t *ginoauth.Token) (Account, erro
 // the link with an empty token, so logging out of a provider does not
 // disconnect the account (use Linker.Unlink for that). Deleting what is not
 // there is not an error.
-func (s *Store) delete(ctx context.Context, provider, userID string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (s *Store) delete(db *gorm.DB, provider, userID string) error {
+	err := db.Transaction(func(tx *gorm.DB) error {
 		err := tx.Table(s.table).
 			Where("provider = ? AND user_id = ? AND provider_user_id IS NULL", provider, userID).
 			Delete(&Account{}).Error
@@ -549,10 +590,10 @@ func (s *Store) session(c *gin.Context) (sessions.Session, error) {
 // anonRef is an anonymous visitor's token slot: the row whose ID the
 // visitor's session holds.
 type anonRef struct {
-	s        *Store
+	slotConn
 	provider string
 	sess     sessions.Session
-	mu       sync.Mutex
+	idMu     sync.Mutex
 }
 
 func (r *anonRef) id() int64 {
@@ -585,13 +626,13 @@ func (s *Store) anonRow(db *gorm.DB, provider string, id int64) (*Account, error
 }
 
 func (r *anonRef) Load(ctx context.Context) (*ginoauth.Token, error) {
-	r.mu.Lock()
+	r.idMu.Lock()
 	id := r.id()
-	r.mu.Unlock()
+	r.idMu.Unlock()
 	if id == 0 {
 		return nil, ginoauth.ErrNoToken
 	}
-	row, err := r.s.anonRow(r.s.db.WithContext(ctx), r.provider, id)
+	row, err := r.s.anonRow(r.db(ctx), r.provider, id)
 	if err != nil {
 		return nil, dbErr("load "+r.provider+" token", err)
 	}
@@ -607,10 +648,10 @@ func (r *anonRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth
 			return nil, err
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.idMu.Lock()
+	defer r.idMu.Unlock()
 	s, provider, id := r.s, r.provider, r.id()
-	db := s.db.WithContext(ctx)
+	db := r.db(ctx)
 	if old != nil {
 		if id == 0 {
 			return nil, nil
@@ -653,8 +694,8 @@ func (r *anonRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth
 }
 
 func (r *anonRef) LockRefresh(ctx context.Context, _ *ginoauth.Token) (func(), error) {
-	r.mu.Lock()
+	r.idMu.Lock()
 	id := r.id()
-	r.mu.Unlock()
-	return r.s.lock.acquire(ctx, r.s.table+"\x00"+r.provider+"\x00anon\x00"+strconv.FormatInt(id, 10))
+	r.idMu.Unlock()
+	return r.lockRefresh(ctx, r.s.table+"\x00"+r.provider+"\x00anon\x00"+strconv.FormatInt(id, 10))
 }

@@ -317,7 +317,7 @@ func apiError(c *gin.Context, err error, fromCall bool) {
 		return
 	}
 	if ge, ok := ginoauth.AsError(err); ok {
-		c.JSON(ge.Status(), gin.H{"error": string(ge.Kind)})
+		c.JSON(ge.Status(), gin.H{"error": string(ge.Kind), "detail": err.Error()})
 		return
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

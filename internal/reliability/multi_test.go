@@ -118,7 +118,7 @@ func TestMultiInstanceSoak(t *testing.T) {
 					default:
 						fig.otherErrors.Add(1)
 						fig.fail(res.Kind)
-						t.Errorf("%s: /api on instance %d: %d %s", uid, res.Instance, res.Status, res.Kind)
+						t.Errorf("%s: /api on instance %d: %d %s %s", uid, res.Instance, res.Status, res.Kind, res.Detail)
 					}
 				}
 			}()
