@@ -142,8 +142,12 @@ type Blueprint struct {
 	mountedLogin              string // absolute path of the login route once registered
 	mountedAuthorized         string
 
-	locks   keyedlock.Mutexes // in-process refresh locks, by token
-	unsaved unsavedTokens     // refreshed tokens the storage failed to save
+	locks keyedlock.Mutexes // in-process refresh locks, by token
+	// unsaved keeps refreshed tokens that the storage failed to save (a
+	// database outage), by the lock key of the token they replace, until
+	// the next refresh of that token saves them: the provider may have
+	// spent the old refresh token, so this copy is the only one.
+	unsaved expiring[*Token]
 }
 
 // flow is the protocol a Blueprint speaks: OAuth 2 (the default) or OAuth 1.

@@ -69,7 +69,7 @@ func (st *SessionStorage) coordinator() RefreshCoordinator {
 	if st.Coordinator != nil {
 		return st.Coordinator
 	}
-	st.once.Do(func() { st.local = &localCoordinator{values: map[string]localValue{}} })
+	st.once.Do(func() { st.local = &localCoordinator{} })
 	return st.local
 }
 
@@ -274,16 +274,8 @@ func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
 
 // localCoordinator is the in-process RefreshCoordinator.
 type localCoordinator struct {
-	locks keyedlock.Mutexes
-
-	mu        sync.Mutex
-	values    map[string]localValue
-	sweepSize int
-}
-
-type localValue struct {
-	v   []byte
-	exp time.Time
+	locks  keyedlock.Mutexes
+	values expiring[[]byte]
 }
 
 func (l *localCoordinator) Lock(ctx context.Context, key string) (func(), error) {
@@ -291,27 +283,61 @@ func (l *localCoordinator) Lock(ctx context.Context, key string) (func(), error)
 }
 
 func (l *localCoordinator) Put(_ context.Context, key string, value []byte, ttl time.Duration) error {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.values) >= max(l.sweepSize, 1024) {
-		for k, e := range l.values {
-			if !now.Before(e.exp) {
-				delete(l.values, k)
-			}
-		}
-		l.sweepSize = 2 * len(l.values)
-	}
-	l.values[key] = localValue{v: value, exp: now.Add(ttl)}
+	l.values.put(key, value, ttl)
 	return nil
 }
 
 func (l *localCoordinator) Get(_ context.Context, key string) ([]byte, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.values[key]
-	if !ok || !time.Now().Before(e.exp) {
-		return nil, nil
+	v, _ := l.values.get(key)
+	return v, nil
+}
+
+// expiring is a map whose entries expire. Expired entries are swept when
+// the map has doubled since the last sweep.
+type expiring[V any] struct {
+	mu        sync.Mutex
+	m         map[string]expiringValue[V]
+	sweepSize int
+}
+
+type expiringValue[V any] struct {
+	v   V
+	exp time.Time
+}
+
+func (e *expiring[V]) put(key string, v V, ttl time.Duration) {
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.m == nil {
+		e.m = make(map[string]expiringValue[V])
 	}
-	return e.v, nil
+	if len(e.m) >= max(e.sweepSize, 64) {
+		for k, x := range e.m {
+			if !now.Before(x.exp) {
+				delete(e.m, k)
+			}
+		}
+		e.sweepSize = 2 * len(e.m)
+	}
+	e.m[key] = expiringValue[V]{v: v, exp: now.Add(ttl)}
+}
+
+func (e *expiring[V]) get(key string) (V, bool) { return e.lookup(key, false) }
+
+// take is get, removing the entry.
+func (e *expiring[V]) take(key string) (V, bool) { return e.lookup(key, true) }
+
+func (e *expiring[V]) lookup(key string, remove bool) (V, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x, ok := e.m[key]
+	if remove {
+		delete(e.m, key)
+	}
+	if !ok || !time.Now().Before(x.exp) {
+		var zero V
+		return zero, false
+	}
+	return x.v, true
 }
