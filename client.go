@@ -34,11 +34,15 @@ func (s *tokenSource) current(ctx context.Context) (*Token, error) {
 
 func (s *tokenSource) currentLocked(ctx context.Context) (*Token, error) {
 	if !s.loaded {
-		// Not interrupted when the client goes away: a database query
-		// canceled halfway can leave its pooled connection failing the next
-		// request's query (seen with pgx under the disconnect storm).
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.b.cfg.Timeout)
-		defer cancel()
+		if ctx.Done() != nil {
+			// Not interrupted when the client goes away: a database query
+			// canceled halfway can leave its pooled connection failing the
+			// next request's query (seen with pgx under the disconnect
+			// storm). Bounded by the blueprint's timeout instead.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.b.cfg.Timeout)
+			defer cancel()
+		}
 		t, err := s.ref.Load(ctx)
 		if err != nil && !errors.Is(err, ErrNoToken) {
 			return nil, err
