@@ -163,7 +163,7 @@ func (e *env) withRef(user, provider string, fn func(ctx context.Context, ref gi
 	e.do(user, func(c *gin.Context) {
 		ref, rerr := e.st.Ref(c, provider)
 		if rerr != nil {
-			err = fmt.Errorf("Ref: %w", rerr)
+			err = fmt.Errorf("storage Ref: %w", rerr)
 			return
 		}
 		err = fn(c.Request.Context(), ref)
