@@ -370,13 +370,13 @@ func (b *Blueprint) AuthorizedURL() string { return b.mountedAuthorized }
 // parameter, if it is a same-site relative path, is where the browser goes
 // after the login.
 func (b *Blueprint) LoginHandler() gin.HandlerFunc {
-	return func(c *gin.Context) { b.flow.login(c, b) }
+	return func(c *gin.Context) { dedupeCookies(c); b.flow.login(c, b) }
 }
 
 // AuthorizedHandler is the authorized (callback) route's handler, for apps
 // that route it themselves. Mount it at the path of the RedirectURL.
 func (b *Blueprint) AuthorizedHandler() gin.HandlerFunc {
-	return func(c *gin.Context) { b.flow.authorized(c, b) }
+	return func(c *gin.Context) { dedupeCookies(c); b.flow.authorized(c, b) }
 }
 
 // Token returns the user's token: the one just obtained while the Authorized

@@ -108,6 +108,7 @@ func (b *Blueprint) source(c *gin.Context) (*tokenSource, error) {
 			return s, nil
 		}
 	}
+	dedupeCookies(c) // a refresh may save the session the app saves too
 	ref, err := b.storage.Ref(c, b.name)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,7 @@ package ginoauth
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,8 +206,19 @@ func (t *Token) String() string {
 func (t *Token) GoString() string { return t.String() }
 
 // MarshalToken encodes t for a storage. It is the encoding every backend in
-// this module uses; custom storages may use it too.
-func MarshalToken(t *Token) ([]byte, error) { return json.Marshal(t) }
+// this module uses; custom storages may use it too. It stores nothing twice:
+// the verified claims of the ID token ("id_token_claims" in Extra) are not
+// written out but marked, and UnmarshalToken reads them back from the ID
+// token itself.
+func MarshalToken(t *Token) ([]byte, error) {
+	if _, ok := t.Extra[claimsKey].(map[string]any); ok && t.IDToken != "" {
+		c := *t
+		c.Extra = maps.Clone(t.Extra)
+		c.Extra[claimsKey] = true
+		t = &c
+	}
+	return json.Marshal(t)
+}
 
 // UnmarshalToken decodes what [MarshalToken] produced. It rejects a token
 // without an access token, so a corrupt row is never mistaken for a login.
@@ -218,7 +230,32 @@ func UnmarshalToken(data []byte) (*Token, error) {
 	if t.AccessToken == "" {
 		return nil, errors.New("ginoauth: decode stored token: no access token")
 	}
+	if marked, _ := t.Extra[claimsKey].(bool); marked {
+		// The claims were verified before the token was stored.
+		if claims := jwtClaims(t.IDToken); claims != nil {
+			t.Extra[claimsKey] = claims
+		} else {
+			delete(t.Extra, claimsKey)
+		}
+	}
 	return &t, nil
+}
+
+// jwtClaims decodes the payload of a compact JWS without checking it.
+func jwtClaims(jwt string) map[string]any {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil
+	}
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return nil
+	}
+	return claims
 }
 
 // Storage keeps tokens. It is request-scoped, like Flask-Dance's storages:

@@ -139,13 +139,39 @@ func (b *Blueprint) savePendingLogins(s sessions.Session, all []pendingLogin) er
 	return s.Save()
 }
 
-// addPendingLogin records p, keeping at most MaxPendingLogins entries.
+// Pending logins are bounded in bytes as well as in count, so that forced
+// login starts (a cross-site link to the login route, repeated) cannot
+// grow a cookie session past what browsers keep: a "next" longer than
+// maxPendingNext is not kept (the browser goes to AfterLogin), and the
+// oldest logins are dropped while the entries take more than
+// maxPendingBytes.
+const (
+	maxPendingNext  = 512
+	maxPendingBytes = 1024
+)
+
+// addPendingLogin records p, keeping at most MaxPendingLogins entries and
+// maxPendingBytes of them.
 func (b *Blueprint) addPendingLogin(s sessions.Session, p pendingLogin, now time.Time) error {
+	if len(p.Next) > maxPendingNext {
+		p.Next = ""
+	}
 	all := b.pendingLogins(s, now)
 	if n := b.cfg.MaxPendingLogins; len(all) >= n {
 		all = all[len(all)-n+1:]
 	}
-	return b.savePendingLogins(s, append(all, p))
+	all = append(all, p)
+	for len(all) > 1 {
+		raw, err := json.Marshal(all)
+		if err != nil {
+			return err
+		}
+		if len(raw) <= maxPendingBytes {
+			break
+		}
+		all = all[1:]
+	}
+	return b.savePendingLogins(s, all)
 }
 
 // takePendingLogin removes the login whose state (or OAuth 1 request token)

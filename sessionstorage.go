@@ -81,17 +81,25 @@ func (st *SessionStorage) Ref(c *gin.Context, provider string) (TokenRef, error)
 	if err != nil {
 		return nil, err
 	}
-	return &sessionRef{st: st, s: s, key: sessionTokenKey(provider)}, nil
+	r := &sessionRef{st: st, s: s, key: sessionTokenKey(provider), c: c}
+	if k := newCookieCell(c, r, provider); k != nil {
+		r.cell = k
+	} else {
+		r.cell = sessionCell{r}
+	}
+	return r, nil
 }
 
 // sessionRef is one request's session's token slot. A request's session is
 // used by one goroutine at a time in gin; mu guards the slot for handlers
 // that call the API client from several goroutines.
 type sessionRef struct {
-	st  *SessionStorage
-	s   sessions.Session
-	key string
-	mu  sync.Mutex
+	st   *SessionStorage
+	s    sessions.Session
+	c    *gin.Context
+	key  string
+	cell tokenCell
+	mu   sync.Mutex
 }
 
 // Load implements [TokenRef]. A corrupt entry reads as no token, so the
@@ -107,7 +115,7 @@ func (r *sessionRef) Load(context.Context) (*Token, error) {
 }
 
 func (r *sessionRef) load() *Token {
-	raw, _ := r.s.Get(r.key).(string)
+	raw := r.cell.get()
 	if raw == "" {
 		return nil
 	}
@@ -140,20 +148,18 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 			}
 		}
 	}
-	if new == nil {
-		if r.s.Get(r.key) == nil {
-			return nil, nil
-		}
-		r.s.Delete(r.key)
-	} else {
-		raw, err := MarshalToken(new)
+	raw := ""
+	if new != nil {
+		enc, err := MarshalToken(new)
 		if err != nil {
 			return nil, err
 		}
-		r.s.Set(r.key, string(raw))
+		raw = string(enc)
+	} else if r.cell.get() == "" {
+		return nil, nil
 	}
-	if err := r.s.Save(); err != nil {
-		return nil, fmt.Errorf("ginoauth: save session: %w", err)
+	if err := r.cell.set(raw); err != nil {
+		return nil, err
 	}
 	return new, nil
 }

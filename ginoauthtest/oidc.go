@@ -67,6 +67,9 @@ func (s *Server) idToken(g *grant, scopes []string, nonce, accessToken string, n
 	if nonce != "" {
 		claims["nonce"] = nonce
 	}
+	if n := s.cfg.IDTokenPadding; n > 0 {
+		claims["pad"] = randomChars(n)
+	}
 	for k, v := range userClaims(g.user, scopes) {
 		claims[k] = v
 	}

@@ -85,6 +85,14 @@ type Config struct {
 	// AccessTokenTTL is the lifetime of access tokens and ID tokens.
 	// Optional. Default 1 hour.
 	AccessTokenTTL time.Duration
+	// AccessTokenSize makes access tokens this many bytes long, as the JWT
+	// access tokens of Keycloak, Okta, Auth0 or Microsoft Entra ID are
+	// (600 to 2,000 bytes and more), for testing what stores them.
+	// Optional. Default: 26-byte random tokens.
+	AccessTokenSize int
+	// IDTokenPadding adds a claim of this many random characters to every
+	// ID token, to test large ID tokens. Optional.
+	IDTokenPadding int
 	// RotateRefreshTokens makes every refresh return a new refresh token
 	// and spend the old one, which then fails with invalid_grant. Optional.
 	// Default false: the refresh token stays valid and refresh responses

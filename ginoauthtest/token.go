@@ -306,6 +306,9 @@ func (s *Server) refreshGrant(form url.Values) (*tokenResponse, *oauthError) {
 // Core section 12.2 leaves it out of ID tokens from a refresh. s.mu is held.
 func (s *Server) issueLocked(g *grant, scopes []string, withRefresh, withNonce bool, now time.Time) (*tokenResponse, *oauthError) {
 	at := rand.Text()
+	if n := s.cfg.AccessTokenSize; n > len(at) {
+		at += "." + randomChars(n-len(at)-1)
+	}
 	s.access[at] = &accessToken{grant: g, scopes: scopes, expiry: now.Add(s.cfg.AccessTokenTTL)}
 	resp := &tokenResponse{
 		AccessToken: at,
@@ -431,4 +434,11 @@ func (s *Server) IssueToken(userID string) (*ginoauth.Token, error) {
 		IDToken:      resp.IDToken,
 		Extra:        map[string]any{"test_account": testAccount()},
 	}, nil
+}
+
+// randomChars returns n random base64url characters.
+func randomChars(n int) string {
+	b := make([]byte, (n*3+3)/4)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
 }

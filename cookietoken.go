@@ -1,0 +1,270 @@
+package ginoauth
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	gsessions "github.com/gorilla/sessions"
+)
+
+// Tokens in cookies of their own. When the app's session store is a cookie
+// store, a token does not go into the session cookie, which browsers cap at
+// 4,096 bytes with everything else the session holds: it goes into cookies
+// of its own, "{session}.{provider}.0", ".1", ..., each sealed with the
+// session store's own keys (securecookie: authenticated, and encrypted when
+// the store has an encryption key) and each under the browsers' limit. A
+// JWT access token and an ID token from each of several providers fit.
+
+// tokenChunkSize is the plaintext carried by one token cookie: sealed and
+// encoded, with its name and attributes, it stays under 4,096 bytes.
+const tokenChunkSize = 2000
+
+// maxTokenChunks bounds one token's cookies (about 16 KB of token).
+const maxTokenChunks = 8
+
+// maxCookieBytes is what browsers keep of one cookie (name and value).
+const maxCookieBytes = 4096
+
+// ErrTokenTooLarge means a token does not fit the cookies a cookie session
+// store can set. The fix is a server-side store: a Redis or database
+// session store, or backends/gormstore.
+var ErrTokenTooLarge = errors.New("ginoauth: the token is too large for cookies: use a server-side session store (Redis, PostgreSQL) or a server-side token storage such as backends/gormstore")
+
+// tokenCell is where a session slot keeps its encoded token: a session
+// value, or cookies of its own.
+type tokenCell interface {
+	get() string
+	set(raw string) error // "" deletes
+}
+
+// sessionCell keeps the token as a value of the session.
+type sessionCell struct{ r *sessionRef }
+
+func (s sessionCell) get() string {
+	raw, _ := s.r.s.Get(s.r.key).(string)
+	return raw
+}
+
+func (s sessionCell) set(raw string) error {
+	if raw == "" {
+		if s.r.s.Get(s.r.key) == nil {
+			return nil
+		}
+		s.r.s.Delete(s.r.key)
+	} else {
+		s.r.s.Set(s.r.key, raw)
+	}
+	if err := s.r.s.Save(); err != nil {
+		return fmt.Errorf("ginoauth: save session: %w", err)
+	}
+	if s.r.c != nil {
+		dedupeSetCookies(s.r.c.Writer.Header())
+	}
+	return nil
+}
+
+// cookieCell keeps the token in chunk cookies sealed with the cookie
+// store's codecs.
+type cookieCell struct {
+	c       *gin.Context
+	store   *gsessions.CookieStore
+	opts    *gsessions.Options
+	prefix  string // "{session}.{provider}."
+	legacy  sessionCell
+	raw     string
+	read    bool
+	present int // chunks the browser holds (or this request set)
+}
+
+// newCookieCell returns a cookie cell when the session lives in a cookie
+// store, or nil.
+func newCookieCell(c *gin.Context, r *sessionRef, provider string) *cookieCell {
+	gs, ok := r.s.(interface{ Session() *gsessions.Session })
+	if !ok {
+		return nil
+	}
+	g := gs.Session()
+	if g == nil {
+		return nil
+	}
+	store, ok := g.Store().(*gsessions.CookieStore)
+	if !ok || len(store.Codecs) == 0 {
+		return nil
+	}
+	opts := g.Options
+	if opts == nil {
+		opts = store.Options
+	}
+	dedupeCookies(c)
+	return &cookieCell{c: c, store: store, opts: opts, prefix: g.Name() + "." + provider + ".", legacy: sessionCell{r}}
+}
+
+func (k *cookieCell) name(i int) string { return k.prefix + strconv.Itoa(i) }
+
+func (k *cookieCell) get() string {
+	if k.read {
+		return k.raw
+	}
+	k.read = true
+	k.raw = k.decode()
+	if k.raw == "" {
+		k.raw = k.legacy.get() // stored by an earlier version, in the session
+	}
+	return k.raw
+}
+
+// decode reassembles the token from the request's chunk cookies: all from
+// one write (same ID and count), in order. Anything else reads as none.
+func (k *cookieCell) decode() string {
+	var id string
+	var parts []string
+	for i := 0; i < maxTokenChunks; i++ {
+		ck, err := k.c.Request.Cookie(k.name(i))
+		if err != nil {
+			break
+		}
+		k.present = i + 1
+		var v string
+		if gsecure(k.store, k.name(i), ck.Value, &v) != nil {
+			return ""
+		}
+		cid, rest, _ := strings.Cut(v, "|")
+		ns, data, ok := strings.Cut(rest, "|")
+		n, err := strconv.Atoi(ns)
+		if !ok || err != nil || n < 1 || n > maxTokenChunks || (id != "" && cid != id) {
+			return ""
+		}
+		id = cid
+		parts = append(parts, data)
+		if len(parts) == n {
+			return strings.Join(parts, "")
+		}
+	}
+	return ""
+}
+
+func (k *cookieCell) set(raw string) error {
+	n := (len(raw) + tokenChunkSize - 1) / tokenChunkSize
+	if n > maxTokenChunks {
+		return fmt.Errorf("%w (%d bytes)", ErrTokenTooLarge, len(raw))
+	}
+	k.get() // learn what the browser holds
+	id := rand.Text()[:8]
+	cookies := make([]*http.Cookie, 0, max(n, k.present))
+	for i := range n {
+		part := raw[i*tokenChunkSize : min(len(raw), (i+1)*tokenChunkSize)]
+		enc, err := gsecureEncode(k.store, k.name(i), id+"|"+strconv.Itoa(n)+"|"+part)
+		if err != nil {
+			return fmt.Errorf("ginoauth: seal token cookie: %w", err)
+		}
+		ck := gsessions.NewCookie(k.name(i), enc, k.opts)
+		if len(ck.Name)+len(ck.Value) > maxCookieBytes {
+			return fmt.Errorf("%w (a sealed part is %d bytes)", ErrTokenTooLarge, len(ck.Value))
+		}
+		cookies = append(cookies, ck)
+	}
+	for i := n; i < k.present; i++ { // stale parts of a longer token
+		expired := *k.opts
+		expired.MaxAge = -1
+		cookies = append(cookies, gsessions.NewCookie(k.name(i), "", &expired))
+	}
+	if err := k.legacy.set(""); err != nil {
+		return err
+	}
+	for _, ck := range cookies {
+		http.SetCookie(k.c.Writer, ck)
+	}
+	k.raw, k.read, k.present = raw, true, n
+	return nil
+}
+
+// gsecure decodes a value sealed with the cookie store's codecs.
+func gsecure(store *gsessions.CookieStore, name, value string, dst *string) error {
+	var err error
+	for _, codec := range store.Codecs {
+		if err = codec.Decode(name, value, dst); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// gsecureEncode seals value with the cookie store's first codec, as the
+// store does its session cookie.
+func gsecureEncode(store *gsessions.CookieStore, name, value string) (string, error) {
+	return store.Codecs[0].Encode(name, value)
+}
+
+// cookieDedupe is the response writer of a request whose cookies the
+// blueprint writes: a cookie set several times in one request (the
+// session saved before and after a hook, a token refreshed and then the
+// session saved by the app) goes out once, with its last value.
+type cookieDedupe struct {
+	gin.ResponseWriter
+}
+
+// dedupeCookies installs cookieDedupe on c, once.
+func dedupeCookies(c *gin.Context) {
+	if _, ok := c.Writer.(*cookieDedupe); !ok {
+		c.Writer = &cookieDedupe{c.Writer}
+	}
+}
+
+func (w *cookieDedupe) dedupe() {
+	if !w.Written() {
+		dedupeSetCookies(w.ResponseWriter.Header())
+	}
+}
+
+// dedupeSetCookies keeps the last Set-Cookie of each cookie in h.
+func dedupeSetCookies(h http.Header) {
+	all := h.Values("Set-Cookie")
+	if len(all) < 2 {
+		return
+	}
+	last := make(map[string]int, len(all))
+	for i, v := range all {
+		last[cookieIdentity(v)] = i
+	}
+	if len(last) == len(all) {
+		return
+	}
+	kept := make([]string, 0, len(last))
+	for i, v := range all {
+		if last[cookieIdentity(v)] == i {
+			kept = append(kept, v)
+		}
+	}
+	h["Set-Cookie"] = kept
+}
+
+// cookieIdentity is what makes a Set-Cookie replace another: its name,
+// domain and path.
+func cookieIdentity(setCookie string) string {
+	name, _, _ := strings.Cut(setCookie, "=")
+	id := strings.TrimSpace(name)
+	for attr := range strings.SplitSeq(setCookie, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
+		switch strings.ToLower(k) {
+		case "domain", "path":
+			id += "\x00" + strings.ToLower(k) + "=" + v
+		}
+	}
+	return id
+}
+
+func (w *cookieDedupe) WriteHeader(code int) { w.dedupe(); w.ResponseWriter.WriteHeader(code) }
+
+func (w *cookieDedupe) WriteHeaderNow() { w.dedupe(); w.ResponseWriter.WriteHeaderNow() }
+
+func (w *cookieDedupe) Write(b []byte) (int, error) { w.dedupe(); return w.ResponseWriter.Write(b) }
+
+func (w *cookieDedupe) WriteString(s string) (int, error) {
+	w.dedupe()
+	return w.ResponseWriter.WriteString(s)
+}
