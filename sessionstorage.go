@@ -17,14 +17,19 @@ import (
 	"github.com/ginoauth/ginoauth/internal/keyedlock"
 )
 
-// SessionStorage keeps tokens in the user's gin-contrib/sessions session,
-// under "{provider}_oauth_token" (Flask-Dance's key). It is the default
-// storage: good for prototypes and apps without user accounts.
+// SessionStorage keeps tokens with the user's gin-contrib/sessions session.
+// It is the default storage: good for prototypes and apps without user
+// accounts.
 //
-// With a cookie session store the token travels in the cookie: give the
-// store an encryption key (cookie.NewStore(authKey, encryptionKey)) so the
-// browser cannot read it, and mind the 4 KB cookie limit. A server-side
-// store (Redis, PostgreSQL) keeps only a session ID in the cookie.
+// With a server-side session store (Redis, PostgreSQL) the token is the
+// session value "{provider}_oauth_token" (Flask-Dance's key), and the
+// cookie carries only a session ID. With a cookie store the token travels
+// in cookies of its own, "{session}.{provider}.0", ".1", ..., sealed with
+// the store's keys (give it an encryption key: cookie.NewStore(authKey,
+// encryptionKey), so the browser cannot read the token) and each under the
+// browsers' 4,096-byte limit, so JWT-sized tokens of several providers fit
+// beside the session cookie. A token too large even for that (over about
+// 16 KB) fails with ErrTokenTooLarge.
 //
 // A session is read once at the start of a request, so a request cannot see
 // a token that a concurrent request of the same browser refreshed (and a
