@@ -111,7 +111,7 @@ type Config struct {
 	// that a request does not reach the provider with a token about to
 	// die. A token that lives less than four times as long is refreshed a
 	// quarter of its lifetime early instead. Optional. Default
-	// DefaultEarlyExpiry (10 seconds).
+	// 10 seconds, as x/oauth2.
 	EarlyExpiry time.Duration
 	// Now returns the current time, for token expiry and login timeouts.
 	// Optional. Default time.Now. Tests set it to move time on without
@@ -231,7 +231,7 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.EarlyExpiry <= 0 {
-		cfg.EarlyExpiry = DefaultEarlyExpiry
+		cfg.EarlyExpiry = defaultEarlyExpiry
 	}
 	b := &Blueprint{
 		name:     name,

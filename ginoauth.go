@@ -100,18 +100,19 @@ type Token struct {
 	Extra     map[string]any `json:"extra,omitempty"`
 }
 
-// DefaultEarlyExpiry is how early a token counts as expired, so that a
+// defaultEarlyExpiry is how early a token counts as expired, so that a
 // request started just before expiry does not reach the provider with a
 // dead token. It matches x/oauth2's default. A token that lives less than
 // four times as long counts as expired a quarter of its lifetime early
 // instead, so a just-issued short-lived token is never refreshed again.
-const DefaultEarlyExpiry = 10 * time.Second
+const defaultEarlyExpiry = 10 * time.Second
 
 // Valid reports whether t has an access token that is not expired (or has no
-// expiry), by [DefaultEarlyExpiry]. OAuth 1.0a tokens (with a Secret) have no
-// expiry: they are valid until revoked.
+// expiry), counting it as expired 10 seconds early, or a quarter of its
+// lifetime early when that is shorter. OAuth 1.0a tokens have no expiry:
+// they are valid until revoked.
 func (t *Token) Valid() bool {
-	return t.validAt(time.Now(), DefaultEarlyExpiry)
+	return t.validAt(time.Now(), defaultEarlyExpiry)
 }
 
 // validAt reports whether t is usable at now, counting it as expired early

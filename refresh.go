@@ -76,7 +76,7 @@ func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead
 func (b *Blueprint) saveRefreshed(ctx context.Context, ref TokenRef, cur, nt *Token) (*Token, error) {
 	got, err := ref.Swap(ctx, cur, nt)
 	if err != nil {
-		b.unsaved.put(b.lockKey(cur), nt, HandoffTTL)
+		b.unsaved.put(b.lockKey(cur), nt, handoffTTL)
 		return nil, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
 	}
 	if got == nil {

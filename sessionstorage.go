@@ -65,10 +65,10 @@ type RefreshCoordinator interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 }
 
-// HandoffTTL is how long a refreshed session-held token stays available to
+// handoffTTL is how long a refreshed session-held token stays available to
 // requests that still carry the token it replaced: a browser that lost the
 // response of a refresh and comes back within this time keeps its login.
-const HandoffTTL = 15 * time.Minute
+const handoffTTL = 15 * time.Minute
 
 func (st *SessionStorage) coordinator() RefreshCoordinator {
 	if st.Coordinator != nil {
@@ -226,7 +226,7 @@ func (r *sessionRef) handOn(ctx context.Context, old, new *Token) error {
 	if err != nil {
 		return err
 	}
-	if err := r.st.coordinator().Put(ctx, handoffName("token", old.RefreshToken), sealed, HandoffTTL); err != nil {
+	if err := r.st.coordinator().Put(ctx, handoffName("token", old.RefreshToken), sealed, handoffTTL); err != nil {
 		return fmt.Errorf("ginoauth: refresh handoff: %w", err)
 	}
 	return nil
