@@ -39,9 +39,11 @@ type Hooks struct {
 	// error page, with the status of err.Status().
 	Error func(c *gin.Context, bp *Blueprint, err *Error)
 
-	// TokenRefreshed runs after a refreshed token was saved, whether the
-	// refresh happened in a request (Blueprint.Client) or a background job
-	// (Blueprint.ClientFor). ctx is not a *gin.Context in the latter case.
+	// TokenRefreshed runs once per refresh, after the refreshed token was
+	// saved, whether the refresh happened in a request (Blueprint.Client)
+	// or a background job (Blueprint.ClientFor). ctx carries the values of
+	// the request's or job's context but not its cancellation: the refresh
+	// and this hook complete even when the client has gone away.
 	TokenRefreshed func(ctx context.Context, bp *Blueprint, t *Token)
 }
 
