@@ -109,10 +109,12 @@ func ExampleHooks() {
 
 	browser := exampleBrowser()
 	fmt.Println(get(browser, app.URL+"/login/test"))
+	// An answer that carries no state this browser was given is refused as
+	// such, whatever error it claims.
 	fmt.Println(get(browser, app.URL+"/login/test/authorized?error=access_denied"))
 	// Output:
 	// 200 authorized: true
-	// 400 test login failed: provider_denied
+	// 400 test login failed: state_missing
 }
 
 // Client refreshes an expired token by itself and saves the new one; a

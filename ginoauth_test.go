@@ -606,14 +606,16 @@ func TestHooks(t *testing.T) {
 				c.String(http.StatusOK, "custom "+string(err.Kind))
 			}
 		})
-		p := newBrowser(t).get(a.ts.URL + "/login/test/authorized?error=access_denied")
+		b := newBrowser(t)
+		p := b.get(a.ts.URL + "/login/test/authorized?error=access_denied&state=" + b.startLogin(a, "").Query().Get("state"))
 		if p.status != http.StatusOK || p.body != "custom provider_denied" {
 			t.Fatalf("got %d %q, want the hook's page", p.status, p.body)
 		}
 	})
 	t.Run("failure url", func(t *testing.T) {
 		a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.FailureURL = "/oops" })
-		p := newBrowser(t).get(a.ts.URL + "/login/test/authorized?error=access_denied")
+		b := newBrowser(t)
+		p := b.get(a.ts.URL + "/login/test/authorized?error=access_denied&state=" + b.startLogin(a, "").Query().Get("state"))
 		if p.status != http.StatusFound || p.location != a.ts.URL+"/oops?error=provider_denied" {
 			t.Fatalf("got %d to %q, want 302 to /oops?error=provider_denied", p.status, p.location)
 		}

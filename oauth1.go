@@ -307,17 +307,17 @@ func (f *oauth1Flow) authorized(c *gin.Context, b *Blueprint) {
 		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
 		return
 	}
-	verifier := q.Get("oauth_verifier")
-	if denied != "" || verifier == deniedVerifier {
-		b.fail(c, &Error{Kind: KindProviderDenied, Code: "access_denied"})
-		return
-	}
-	if !found {
+	if !found { // a denial needs this session's request token too
 		kind := KindStateMissing
 		if anyPending && key != "" {
 			kind = KindStateMismatch
 		}
 		b.fail(c, &Error{Kind: kind})
+		return
+	}
+	verifier := q.Get("oauth_verifier")
+	if denied != "" || verifier == deniedVerifier {
+		b.fail(c, &Error{Kind: KindProviderDenied, Code: "access_denied"})
 		return
 	}
 	if verifier == "" {

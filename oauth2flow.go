@@ -152,17 +152,20 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
 		return
 	}
-	if errCode := q.Get("error"); errCode != "" {
-		b.fail(c, &Error{Kind: KindProviderDenied, Code: clip(errCode, 64),
-			Description: clip(q.Get("error_description"), 256), URI: clip(q.Get("error_uri"), 256)})
-		return
-	}
+	// An answer without a state this session issued is refused as such,
+	// whatever else it says: anyone can link to the callback with an
+	// ?error= of their choosing.
 	if !found {
 		kind := KindStateMissing
 		if anyPending && q.Get("state") != "" {
 			kind = KindStateMismatch
 		}
 		b.fail(c, &Error{Kind: kind})
+		return
+	}
+	if errCode := q.Get("error"); errCode != "" {
+		b.fail(c, &Error{Kind: KindProviderDenied, Code: errorField(errCode, 64),
+			Description: errorField(q.Get("error_description"), 256), URI: errorURIField(q.Get("error_uri"), 256)})
 		return
 	}
 	if iss := q.Get("iss"); b.provider.Issuer != "" && (iss != "" || b.provider.RequireIssuerParam) && iss != b.provider.Issuer {
@@ -271,6 +274,24 @@ func (b *Blueprint) resubmit(c *gin.Context, q url.Values) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
 	_ = resubmitPage.Execute(c.Writer, map[string]any{"Action": b.mountedAuthorized, "Fields": fields, "Nonce": nonce})
+}
+
+// errorField keeps the characters RFC 6749 allows in error and
+// error_description (%x20-21 / %x23-5B / %x5D-7E: printable ASCII but " and
+// \), at most n bytes, so a provider's (or a forger's) text cannot add lines
+// to a log or markup to a page.
+func errorField(s string, n int) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return -1
+		}
+		return r
+	}, clip(s, n))
+}
+
+// errorURIField is errorField for error_uri, which allows no space either.
+func errorURIField(s string, n int) string {
+	return strings.ReplaceAll(errorField(s, n), " ", "")
 }
 
 func clip(s string, n int) string {

@@ -975,3 +975,32 @@ func TestSecuritySessionFixation(t *testing.T) {
 		t.Fatalf("API call with the planted session ID: got %d, want 401", p.status)
 	}
 }
+
+// TestSecurityProviderErrorNeedsState: an ?error= callback without a state
+// this session issued is a state error, not a provider denial, so a link
+// cannot make the app report a denial with text of its choosing; with the
+// state, the provider's fields keep only RFC 6749's characters, so they
+// cannot add lines to a log (issue: error fields honoured before the state
+// check, CR/LF reaching gin's log).
+func TestSecurityProviderErrorNeedsState(t *testing.T) {
+	t.Parallel()
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer srv.Close()
+	a := newApp(t, srv)
+	b := newBrowser(t)
+	forged := url.Values{"error": {"access_denied"}, "error_description": {"Account locked\r\n[GIN] 200 | forged line"}}
+	p := b.get(a.ts.URL + "/login/test/authorized?" + forged.Encode())
+	if e := nextError(t, a); e.Kind != ginoauth.KindStateMissing || p.status != http.StatusBadRequest {
+		t.Fatalf("forged error without a state: got %d, %s; want 400 state_missing", p.status, e.Kind)
+	}
+	forged.Set("state", b.startLogin(a, "").Query().Get("state"))
+	forged.Set("error_uri", "https://provider.example/why \r\nX")
+	b.get(a.ts.URL + "/login/test/authorized?" + forged.Encode())
+	e := nextError(t, a)
+	if e.Kind != ginoauth.KindProviderDenied || e.Code != "access_denied" {
+		t.Fatalf("error with the state: got %s %q, want provider_denied access_denied", e.Kind, e.Code)
+	}
+	if strings.ContainsAny(e.Description+e.URI+e.Error(), "\r\n") || e.Description != "Account locked[GIN] 200 | forged line" || e.URI != "https://provider.example/whyX" {
+		t.Errorf("provider fields not reduced to RFC 6749's characters: %q, %q", e.Description, e.URI)
+	}
+}

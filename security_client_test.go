@@ -1,0 +1,171 @@
+package ginoauth_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/backends/memory"
+	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"golang.org/x/oauth2"
+)
+
+// Security tests of the API client: where the token goes.
+
+// clientIn runs fn with bp's API client in a request whose user has tok.
+func clientIn(t *testing.T, bp *ginoauth.Blueprint, st *memory.Storage, tok *ginoauth.Token, fn func(*http.Client)) {
+	t.Helper()
+	if _, err := st.OwnerRef("u", bp.Name()).Swap(t.Context(), nil, tok); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+	client, err := bp.Client(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(client)
+}
+
+func ownerStorage() *memory.Storage {
+	return memory.New(memory.Config{Owner: func(*gin.Context) (string, bool) { return "u", true }})
+}
+
+// TestSecuritySchemeRelativeURLIsRefused: "//evil.example/x" is not a path
+// under the API base; resolving it would send the token to another host.
+func TestSecuritySchemeRelativeURLIsRefused(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	evil := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer evil.Close()
+	st := ownerStorage()
+	bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+		Name: "p", Endpoint: oauth2.Endpoint{AuthURL: "https://p.example/a", TokenURL: "https://p.example/t"},
+		APIBaseURL: "https://api.p.example/v1/",
+	}, ginoauth.Config{ClientID: "id", Storage: st, HTTPClient: evil.Client()}))
+	clientIn(t, bp, st, &ginoauth.Token{AccessToken: "secret-token"}, func(client *http.Client) {
+		resp, err := client.Get("//" + strings.TrimPrefix(evil.URL, "https://") + "/x")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatal("a scheme-relative URL was sent")
+		}
+	})
+	if hits.Load() != 0 {
+		t.Errorf("the other host got %d requests", hits.Load())
+	}
+}
+
+// stubTransport answers from a table and records the Authorization header
+// of every request by URL.
+type stubTransport struct {
+	mu    sync.Mutex
+	auth  map[string]string
+	reply func(r *http.Request) *http.Response
+}
+
+func (s *stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	s.auth[r.URL.String()] = r.Header.Get("Authorization")
+	s.mu.Unlock()
+	return s.reply(r), nil
+}
+
+func stubResponse(r *http.Request, status int, header http.Header, body string) *http.Response {
+	if header == nil {
+		header = http.Header{}
+	}
+	return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(strings.NewReader(body)), Request: r}
+}
+
+// TestSecurityRedirectToAnotherOriginDropsToken: a redirect keeps the
+// token only to the same origin (scheme, host and port); https → http on
+// the same host, another port or another host get none.
+func TestSecurityRedirectToAnotherOriginDropsToken(t *testing.T) {
+	t.Parallel()
+	for _, target := range []string{"http://api.p.example/next", "https://api.p.example:8443/next", "https://evil.example/next", "https://api.p.example/same"} {
+		stub := &stubTransport{auth: map[string]string{}, reply: func(r *http.Request) *http.Response {
+			if r.URL.Path == "/start" {
+				return stubResponse(r, http.StatusFound, http.Header{"Location": {target}}, "")
+			}
+			return stubResponse(r, http.StatusOK, nil, "ok")
+		}}
+		st := ownerStorage()
+		bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+			Name: "p", Endpoint: oauth2.Endpoint{AuthURL: "https://p.example/a", TokenURL: "https://p.example/t"},
+			APIBaseURL: "https://api.p.example/",
+		}, ginoauth.Config{ClientID: "id", Storage: st, HTTPClient: &http.Client{Transport: stub}}))
+		clientIn(t, bp, st, &ginoauth.Token{AccessToken: "secret-token"}, func(client *http.Client) {
+			resp, err := client.Get("start")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		})
+		got := stub.auth[target]
+		if same := strings.HasPrefix(target, "https://api.p.example/"); same != (got != "") {
+			t.Errorf("redirect to %s: Authorization %q; want the token only on the same origin", target, got)
+		}
+	}
+}
+
+// TestSecurityResponseCannotSetVerifiedClaims: "id_token_claims" in a
+// token response is not taken: the key holds what the library verified.
+func TestSecurityResponseCannotSetVerifiedClaims(t *testing.T) {
+	t.Parallel()
+	ts, _, _ := tokenEndpoint(t, `{"access_token":"new","token_type":"Bearer","expires_in":3600,"id_token_claims":{"sub":"attacker"}}`)
+	bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+		Name: "p", Endpoint: oauth2.Endpoint{AuthURL: ts.URL + "/a", TokenURL: ts.URL + "/t"},
+	}, ginoauth.Config{ClientID: "id", ClientSecret: "s"}))
+	old := &ginoauth.Token{AccessToken: "old", RefreshToken: "r", Extra: map[string]any{"id_token_claims": map[string]any{"sub": "victim"}}}
+	got, err := refreshIn(t, bp, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims, _ := got.Extra["id_token_claims"].(map[string]any); claims["sub"] != "victim" {
+		t.Errorf("claims after a refresh whose response names some: %v, want the verified ones", got.Extra["id_token_claims"])
+	}
+}
+
+// TestSecurityProfileInCallbackIsBounded: the profile fetch of a linking
+// hook is bounded by Config.Timeout, like every provider call of the
+// login.
+func TestSecurityProfileInCallbackIsBounded(t *testing.T) {
+	t.Parallel()
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer srv.Close()
+	srv.SetLatency(ginoauthtest.PathUserinfo, 4*time.Second)
+	hookErr := make(chan error, 1)
+	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
+		c.Timeout = 500 * time.Millisecond
+		c.Hooks.Authorized = func(c *gin.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) error {
+			_, err := bp.Profile(c)
+			hookErr <- err
+			return err
+		}
+	})
+	b := newBrowser(t)
+	start := time.Now()
+	b.get(b.authorize(b.startLogin(a, "")))
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the callback took %v with a 500 ms timeout", took)
+	}
+	if err := <-hookErr; err == nil || !errors.Is(err, ginoauth.ErrReauthRequired) && kindOf(err) != ginoauth.KindProfileFailed {
+		t.Errorf("Profile with a slow userinfo: %v, want profile_failed", err)
+	}
+}
+
+func kindOf(err error) ginoauth.ErrorKind {
+	if e, ok := ginoauth.AsError(err); ok {
+		return e.Kind
+	}
+	return ""
+}
+
