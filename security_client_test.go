@@ -168,4 +168,3 @@ func kindOf(err error) ginoauth.ErrorKind {
 	}
 	return ""
 }
-
