@@ -2,9 +2,11 @@ package ginoauth_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -167,4 +169,34 @@ func kindOf(err error) ginoauth.ErrorKind {
 		return e.Kind
 	}
 	return ""
+}
+
+// TestSecurityFormPostResubmitPageIsBounded: the page that posts a
+// cross-site form_post answer again echoes at most a handful of short
+// fields, whatever a forged POST sends.
+func TestSecurityFormPostResubmitPageIsBounded(t *testing.T) {
+	t.Parallel()
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer srv.Close()
+	a := newApp(t, srv, func(_ *ginoauth.Config, p *ginoauth.Provider) { p.FormPostCallback = true })
+	form := url.Values{"code": {"c"}, "state": {"s"}}
+	for i := range 200 {
+		form.Set(fmt.Sprintf("field%03d", i), strings.Repeat("x", 100))
+	}
+	form.Set("huge", strings.Repeat("y", 1<<20))
+	resp, err := http.PostForm(a.ts.URL+"/login/test/authorized", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if n := strings.Count(string(body), "<input"); resp.StatusCode != http.StatusOK || n > 17 {
+		t.Errorf("resubmit page: %d with %d fields, want at most 16 and the marker", resp.StatusCode, n)
+	}
+	if len(body) > 200<<10 || strings.Contains(string(body), "yyyy") {
+		t.Errorf("resubmit page is %d bytes and echoes the 1 MB field", len(body))
+	}
+	if !strings.Contains(string(body), `name="code" value="c"`) || !strings.Contains(string(body), `name="state" value="s"`) {
+		t.Errorf("resubmit page lost the callback's own fields")
+	}
 }

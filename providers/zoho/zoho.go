@@ -143,11 +143,19 @@ func apiDomain(t *ginoauth.Token) (string, bool) {
 	if err != nil || u.Scheme != "https" || u.User != nil || (u.Path != "" && u.Path != "/") {
 		return "", false
 	}
-	h := u.Hostname()
-	if !strings.HasPrefix(h, "www.zohoapis.") && !strings.HasPrefix(h, "zohoapis.") {
+	if u.Port() != "" || !apiHosts[u.Hostname()] {
 		return "", false
 	}
 	return "https://" + u.Host + "/", true
+}
+
+// apiHosts are Zoho's API hosts, one per data center: an api_domain must
+// be one of them exactly (a prefix check would accept
+// www.zohoapis.attacker.example).
+var apiHosts = map[string]bool{
+	"www.zohoapis.com": true, "www.zohoapis.eu": true, "www.zohoapis.in": true,
+	"www.zohoapis.com.au": true, "www.zohoapis.jp": true, "www.zohoapis.ca": true,
+	"www.zohoapis.com.cn": true, "www.zohoapis.sa": true,
 }
 
 // crmUsers is Zoho CRM's answer to GET crm/v2/users?type=CurrentUser.

@@ -74,6 +74,10 @@ func TestProfileAndHeader(t *testing.T) {
 		{"no api_domain", nil, "www.zohoapis.com"},
 		{"foreign api_domain ignored", "https://evil.example", "www.zohoapis.com"},
 		{"plain http api_domain ignored", "http://www.zohoapis.eu", "www.zohoapis.com"},
+		// The outside review's api_domain allow-list finding: a host that
+		// merely starts like Zoho's is not Zoho's.
+		{"look-alike api_domain ignored", "https://www.zohoapis.attacker.example", "www.zohoapis.com"},
+		{"api_domain with a port ignored", "https://www.zohoapis.eu:8443", "www.zohoapis.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
