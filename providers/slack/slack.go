@@ -3,10 +3,10 @@
 //
 // Classic flow (the default): the default scopes are "identify" and
 // "chat:write:bot", and every API call made with the blueprint's client
-// carries the token both as a Bearer header and as a "token" parameter
-// (in the form body of form POSTs, otherwise in the query), as Slack's
-// classic Web API expects. A request that already has a "token" parameter
-// keeps it.
+// carries the token as a Bearer header, and form POSTs also as a "token"
+// form field, as Slack's classic Web API expects. The token goes into a
+// URL's query only with Config.TokenInQuery, since URLs end up in logs. A
+// request that already has a "token" parameter keeps it.
 //
 // v2 flow (Config.V2): bot scopes go in Config.Scopes and user scopes in
 // Config.UserScopes, and the token is sent as a Bearer header only (apps
@@ -57,6 +57,11 @@ type Config struct {
 	// UserScopes are the v2 flow's user-token scopes (the user_scope
 	// parameter). Optional. Default none.
 	UserScopes []string
+	// TokenInQuery makes the classic flow also send the token as a "token"
+	// query parameter on requests that are not form POSTs, for old classic
+	// Web API methods that read it only there. Optional. Default false: no
+	// URL carries the token.
+	TokenInQuery bool
 }
 
 // Classic flow endpoints (x/oauth2's endpoints.Slack is the v2 flow).
@@ -83,7 +88,7 @@ func Provider(cfg Config) ginoauth.Provider {
 	} else {
 		p.Endpoint = oauth2.Endpoint{AuthURL: classicAuthURL, TokenURL: classicTokenURL}
 		p.Scopes = []string{"identify", "chat:write:bot"}
-		p.AuthorizeRequest = authorizeClassic
+		p.AuthorizeRequest = authorizeClassic(cfg.TokenInQuery)
 	}
 	// Slack recommends HTTP Basic for the client credentials.
 	p.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
@@ -139,9 +144,14 @@ func authorizeBearer(r *http.Request, t *ginoauth.Token) error {
 // maxFormBody bounds a form body read to add the token parameter.
 const maxFormBody = 4 << 20
 
-// authorizeClassic sends the token as a Bearer header and as the classic
-// Web API's "token" parameter, unless the request already has either.
-func authorizeClassic(r *http.Request, t *ginoauth.Token) error {
+// authorizeClassic returns the classic flow's request signer: the token as
+// a Bearer header and as the classic Web API's "token" form field (and,
+// with inQuery, query parameter), unless the request already has either.
+func authorizeClassic(inQuery bool) func(r *http.Request, t *ginoauth.Token) error {
+	return func(r *http.Request, t *ginoauth.Token) error { return signClassic(r, t, inQuery) }
+}
+
+func signClassic(r *http.Request, t *ginoauth.Token, inQuery bool) error {
 	if r.Header.Get("Authorization") != "" {
 		return nil
 	}
@@ -176,6 +186,9 @@ func authorizeClassic(r *http.Request, t *ginoauth.Token) error {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		r.ContentLength = int64(len(body))
+		return nil
+	}
+	if !inQuery {
 		return nil
 	}
 	// Copy the URL: the request's URL may be shared with the caller's.

@@ -80,8 +80,8 @@ func TestProfileIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := <-got
-	if s.path != "/api/users.identity" || s.query.Get("token") != "xoxp-tok" || s.auth != "Bearer xoxp-tok" {
-		t.Errorf("request %s ?token=%q Authorization=%q, want /api/users.identity with the token in both",
+	if s.path != "/api/users.identity" || s.query.Has("token") || s.auth != "Bearer xoxp-tok" {
+		t.Errorf("request %s ?token=%q Authorization=%q, want /api/users.identity with the token as a Bearer header only",
 			s.path, s.query.Get("token"), s.auth)
 	}
 	if string(p.Raw) != identityJSON {
@@ -175,13 +175,13 @@ func TestTokenParam(t *testing.T) {
 		wantBody    string
 		wantAuth    string
 	}{
-		{"get", false, "GET", "conversations.list?limit=2", "", "", "", "xoxp-tok", "", "Bearer xoxp-tok"},
+		{"get", false, "GET", "conversations.list?limit=2", "", "", "", "", "", "Bearer xoxp-tok"},
 		{"get with own token", false, "GET", "conversations.list?token=xoxb-other", "", "", "", "xoxb-other", "", "Bearer xoxp-tok"},
 		{"form post", false, "POST", "chat.postMessage", form, "channel=C1&text=hi", "", "", "channel=C1&text=hi&token=xoxp-tok", "Bearer xoxp-tok"},
 		{"empty form post", false, "POST", "auth.revoke", form, "", "", "", "token=xoxp-tok", "Bearer xoxp-tok"},
 		{"form post with own token", false, "POST", "chat.postMessage", form, "token=xoxb-other&text=hi", "", "", "token=xoxb-other&text=hi", "Bearer xoxp-tok"},
 		{"form post, token in URL", false, "POST", "chat.postMessage?token=xoxb-other", form, "text=hi", "", "xoxb-other", "text=hi", "Bearer xoxp-tok"},
-		{"json post", false, "POST", "chat.postMessage", "application/json", `{"channel":"C1"}`, "", "xoxp-tok", `{"channel":"C1"}`, "Bearer xoxp-tok"},
+		{"json post", false, "POST", "chat.postMessage", "application/json", `{"channel":"C1"}`, "", "", `{"channel":"C1"}`, "Bearer xoxp-tok"},
 		{"own authorization", false, "GET", "auth.test", "", "", "Bearer xoxp-user", "", "", "Bearer xoxp-user"},
 		{"v2 get", true, "GET", "auth.test", "", "", "", "", "", "Bearer xoxp-tok"},
 		{"v2 form post", true, "POST", "chat.postMessage", form, "text=hi", "", "", "text=hi", "Bearer xoxp-tok"},
@@ -319,5 +319,23 @@ func TestSubdomain(t *testing.T) {
 	}
 	if got, want := slack.Provider(slack.Config{Subdomain: "myteam", V2: true}).Endpoint.AuthURL, "https://myteam.slack.com/oauth/v2/authorize"; got != want {
 		t.Errorf("v2 AuthURL = %q, want %q", got, want)
+	}
+}
+
+// TestTokenInQueryIsOptIn: the outside review's finding that the classic
+// flow put the token in API URLs. Only Config.TokenInQuery does.
+func TestTokenInQueryIsOptIn(t *testing.T) {
+	t.Parallel()
+	for _, inQuery := range []bool{false, true} {
+		srv, got := recorder(t, func(string) string { return `{"ok":true}` })
+		bp := newBP(t, slack.Config{TokenInQuery: inQuery}, srv.URL+"/api/")
+		resp, err := bp.ClientFor(context.Background(), &ref{t: &ginoauth.Token{AccessToken: "xoxp-tok"}}).Get("conversations.list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if s := <-got; (s.query.Get("token") == "xoxp-tok") != inQuery || s.auth != "Bearer xoxp-tok" {
+			t.Errorf("TokenInQuery %v: ?token=%q Authorization=%q", inQuery, s.query.Get("token"), s.auth)
+		}
 	}
 }
