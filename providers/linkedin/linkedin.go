@@ -14,6 +14,14 @@
 // The ID token comes straight from the token endpoint in exchange for a
 // code bound to the login's state, so the missing nonce opens no replay.
 //
+// Without PKCE and without a nonce, nothing binds an authorization code to
+// the browser that started the login except the state: a code stolen from
+// another user's callback (a leaked URL, a log line, a referrer) could be
+// injected into an attacker's own login (RFC 9700 section 4.5, code
+// injection). Keep callback URLs out of logs and pages (gin's
+// LoggerConfig.SkipQueryString), serve the app over https only, and prefer
+// a provider that supports PKCE where this matters.
+//
 // Credentials default to LINKEDIN_OAUTH_CLIENT_ID and
 // LINKEDIN_OAUTH_CLIENT_SECRET. New does no network I/O.
 package linkedin
