@@ -577,3 +577,14 @@ func (r errRef) Load(context.Context) (*ginoauth.Token, error) { return nil, r.e
 func (r errRef) Swap(context.Context, *ginoauth.Token, *ginoauth.Token) (*ginoauth.Token, error) {
 	return nil, r.err
 }
+
+// openSecondHandle opens another handle, with its own pool, on db's
+// database, as another app instance would.
+func openSecondHandle(t testing.TB, db *gorm.DB) *gorm.DB {
+	t.Helper()
+	d, ok := dialectors.Load(db)
+	if !ok {
+		t.Fatal("openSecondHandle: unknown handle")
+	}
+	return openDSN(t, d.(gorm.Dialector))
+}

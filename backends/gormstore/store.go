@@ -323,11 +323,9 @@ func (r *userRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth
 	case old == nil:
 		return new, s.save(db, provider, userID, new)
 	}
-	return s.casLoop(provider, old, new, func() (*Account, error) {
+	return s.casLoop(db, provider, old, new, func() (*Account, error) {
 		return s.current(db, provider, userID, true)
-	}, func(row *Account) (bool, error) {
-		return s.writeToken(db, provider, row, new, "version = ?", row.Version)
-	})
+	}, "")
 }
 
 func (r *userRef) LockRefresh(ctx context.Context, _ *ginoauth.Token) (func(), error) {
@@ -506,8 +504,9 @@ const maxSwapAttempts = 5
 
 // casLoop reads the current row, returns its token if it is no longer old,
 // and otherwise writes new (nil: deletes the token) with a compare-and-swap
-// on the version it read, re-reading after a lost race.
-func (s *Store) casLoop(provider string, old, new *ginoauth.Token, read func() (*Account, error), write func(*Account) (bool, error)) (*ginoauth.Token, error) {
+// on the version it read (and the extra condition scope), re-reading after
+// a lost race.
+func (s *Store) casLoop(db *gorm.DB, provider string, old, new *ginoauth.Token, read func() (*Account, error), scope string) (*ginoauth.Token, error) {
 	for range maxSwapAttempts {
 		row, err := read()
 		if err != nil {
@@ -524,7 +523,7 @@ func (s *Store) casLoop(provider string, old, new *ginoauth.Token, read func() (
 		if !ginoauth.SameToken(cur, old) {
 			return cur, nil
 		}
-		ok, err := write(row)
+		ok, err := s.writeToken(db, provider, row, new, "version = ?"+scope, row.Version)
 		if err != nil {
 			return nil, dbErr("swap "+provider+" token", err)
 		}
@@ -656,11 +655,9 @@ func (r *anonRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth
 		if id == 0 {
 			return nil, nil
 		}
-		return s.casLoop(provider, old, new, func() (*Account, error) {
+		return s.casLoop(db, provider, old, new, func() (*Account, error) {
 			return s.anonRow(db, provider, id)
-		}, func(row *Account) (bool, error) {
-			return s.writeToken(db, provider, row, new, "version = ? AND user_id IS NULL", row.Version)
-		})
+		}, " AND user_id IS NULL")
 	}
 	if new == nil {
 		if id == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -469,4 +470,51 @@ func TestAccountNeverPrintsToken(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSwapComparesTheRowVersion: a write lands between a swap's read and
+// its write. The swap's UPDATE is conditioned on the version it read, so it
+// must change nothing and return the other writer's token; without that
+// condition it would overwrite a newer token with an older one. (The
+// interleaving is forced with a GORM callback, so it happens every run.)
+func TestSwapComparesTheRowVersion(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *gorm.DB) {
+		cfg := gormstore.Config{Table: uniqueTable()}
+		s := newStore(t, db, cfg)
+		ctx := context.Background()
+		if err := save(s, ctx, "github", "u1", tok("v1")); err != nil {
+			t.Fatal(err)
+		}
+		other := openSecondHandle(t, db)
+		rival, err := gormstore.New(other, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		name := "test:interleave-" + cfg.Table
+		if err := db.Callback().Update().Before("gorm:begin_transaction").Register(name, func(tx *gorm.DB) {
+			if tx.Statement.Table != cfg.Table {
+				return
+			}
+			once.Do(func() {
+				// Another instance swaps v1 for v2 between our read and write.
+				if got, err := rival.UserRef("github", "u1").Swap(ctx, tok("v1"), tok("v2")); err != nil || got.AccessToken != "v2" {
+					t.Errorf("rival swap: %v, %v", got, err)
+				}
+			})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Callback().Update().Remove(name) })
+		got, err := s.UserRef("github", "u1").Swap(ctx, tok("v1"), tok("v3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == nil || got.AccessToken != "v2" {
+			t.Errorf("swap that lost the race returned %v, want the rival's v2", got)
+		}
+		if cur, _ := load(s, ctx, "github", "u1"); cur == nil || cur.AccessToken != "v2" {
+			t.Errorf("stored after the race: %v, want v2 (a lost swap overwrote a newer token)", cur)
+		}
+	})
 }
