@@ -2,10 +2,12 @@ package ginoauth
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +92,33 @@ func FuzzTokenResponse(f *testing.F) {
 			if standardFields[k] {
 				t.Fatalf("standard field %q in Extra", k)
 			}
+		}
+		// Every other field of a JSON answer is kept.
+		var fields map[string]any
+		if json.Unmarshal(body, &fields) == nil {
+			for k := range fields {
+				if _, kept := tok.Extra[k]; !standardFields[k] && !kept {
+					t.Fatalf("field %q dropped", k)
+				}
+			}
+			if scope, ok := fields["scope"].(string); ok {
+				want := strings.FieldsFunc(scope, func(r rune) bool { return r == ' ' || r == ',' })
+				if strings.Join(tok.Scopes, " ") != strings.Join(want, " ") {
+					t.Fatalf("scope %q parsed as %q", scope, tok.Scopes)
+				}
+			}
+		}
+		// What a storage keeps reads back the same.
+		raw, err := MarshalToken(tok)
+		if err != nil {
+			t.Fatalf("MarshalToken: %v", err)
+		}
+		back, err := UnmarshalToken(raw)
+		if err != nil {
+			t.Fatalf("UnmarshalToken: %v", err)
+		}
+		if len(back.Extra) != len(tok.Extra) || !slices.Equal(back.Scopes, tok.Scopes) {
+			t.Fatalf("round trip changed the token: extra %d -> %d, scopes %q -> %q", len(tok.Extra), len(back.Extra), tok.Scopes, back.Scopes)
 		}
 	})
 }

@@ -279,9 +279,18 @@ func TestTokenKeepsEveryField(t *testing.T) {
 		got <- tok
 	})
 	b := newBrowser(t)
-	b.login(a)
-	b.get(a.ts.URL + "/stored")
-	tok := <-got
+	if p := b.login(a); p.status != http.StatusOK {
+		t.Fatalf("login: got %d %q", p.status, p.body)
+	}
+	if p := b.get(a.ts.URL + "/stored"); p.status == http.StatusNotFound {
+		t.Fatal("no token stored after the login")
+	}
+	var tok *ginoauth.Token
+	select {
+	case tok = <-got:
+	default:
+		t.Fatal("the stored token was not read")
+	}
 	if tok.RefreshToken == "" || tok.IDToken == "" || tok.Expiry.IsZero() || len(tok.Scopes) != 3 {
 		t.Errorf("stored token lost standard fields: %v (id_token %t)", tok, tok.IDToken != "")
 	}

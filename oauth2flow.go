@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -542,6 +543,10 @@ func parseTokenBody(body []byte) map[string]any {
 						m[k] = i
 					} else if f, err := n.Float64(); err == nil {
 						m[k] = f
+					} else {
+						// Out of float64's range: kept as text, so that
+						// the stored token still decodes.
+						m[k] = n.String()
 					}
 				}
 			}
@@ -555,8 +560,10 @@ func parseTokenBody(body []byte) map[string]any {
 	}
 	m := make(map[string]any, len(vals))
 	for k, v := range vals {
-		if len(v) > 0 {
-			m[k] = v[0]
+		// A field whose name is not UTF-8 could not be stored as JSON
+		// without turning into another name.
+		if len(v) > 0 && utf8.ValidString(k) {
+			m[k] = strings.ToValidUTF8(v[0], "\uFFFD")
 		}
 	}
 	return m
