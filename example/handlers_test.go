@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	redigo "github.com/gomodule/redigo/redis"
 	"html"
 	"net/http"
 	"net/url"
@@ -317,8 +318,17 @@ func TestRedisSessions(t *testing.T) {
 	if addr == "" {
 		t.Skip("set GINOAUTH_REDIS_ADDR (e.g. 127.0.0.1:6379) to test Redis sessions")
 	}
-	t.Parallel()
-	_, ts := startApp(t, func(c *config) { c.RedisURL = "redis://" + addr + "/0" })
+	// A database of its own, so the test can count what the app wrote.
+	const db = 7
+	conn, err := redigo.Dial("tcp", addr, redigo.DialDatabase(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Do("FLUSHDB"); err != nil {
+		t.Fatal(err)
+	}
+	_, ts := startApp(t, func(c *config) { c.RedisURL = fmt.Sprintf("redis://%s/%d", addr, db) })
 	v := newVisitor(t, ts)
 	v.login("dev", "1001")
 	if v.localUser() == "" {
@@ -327,6 +337,17 @@ func TestRedisSessions(t *testing.T) {
 	if p := v.get("/profile/dev"); p.Status != http.StatusOK || !strings.Contains(p.Body, "alice@example.com") {
 		t.Errorf("profile: got %d %q", p.Status, p.Body)
 	}
+	keys, err := redigo.Strings(conn.Do("KEYS", "session_*"))
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("Redis holds no session after the login: %v, %v", keys, err)
+	}
+	u, _ := url.Parse(ts.URL)
+	for _, c := range v.c.Jar.Cookies(u) {
+		if len(c.Value) > 300 {
+			t.Errorf("cookie %s is %d bytes: the session should be in Redis, the cookie only its ID", c.Name, len(c.Value))
+		}
+	}
+	_, _ = conn.Do("FLUSHDB")
 }
 
 // TestPostgreSQL runs the app on PostgreSQL, in a schema of its own.

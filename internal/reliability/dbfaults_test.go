@@ -90,6 +90,9 @@ func TestPostgresRestart(t *testing.T) {
 		t.Fatalf("login after the restart: %v, %d %q", err, res.Status, res.Kind)
 	}
 	t.Logf("database down: API calls answered 503 storage_unavailable, login 500 storage_failed; after the restart %d calls failed before recovery", failedAfter)
+	if failedAfter != 0 {
+		t.Errorf("after the restart %d calls failed before recovery, want 0 (the pool replaces dead connections)", failedAfter)
+	}
 
 	t.Run("stopped during a refresh", func(t *testing.T) {
 		u := users[0]
@@ -123,7 +126,7 @@ func TestPostgresRestart(t *testing.T) {
 		// The next request to the instance that refreshed saves its token.
 		w.next = refreshedOn
 		if n := untilOK(t, w, u, 15*time.Second); n != 0 {
-			t.Logf("%d calls failed after the restart before the saved refresh", n)
+			t.Errorf("%d calls failed after the restart before the saved refresh, want 0", n)
 		}
 		for range 3 { // and every instance then serves the saved token
 			if res, err := w.API(); err != nil || res.Status != http.StatusOK || res.User != u {

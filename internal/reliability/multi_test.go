@@ -143,6 +143,12 @@ func TestMultiInstanceSoak(t *testing.T) {
 	if got := fig.loggedOut.Load(); got != 0 {
 		t.Errorf("users logged out by a lost rotation: got %d, want 0", got)
 	}
+	if got := fig.crossed.Load() + fig.otherErrors.Load() + fig.loginsFailed.Load(); got != 0 {
+		t.Errorf("answers for another user, other errors and failed logins: got %d in all, want 0", got)
+	}
+	if fig.apiCalls.Load() == 0 {
+		t.Error("no API call succeeded")
+	}
 	if len(rep.lost) != 0 {
 		t.Errorf("tokens lost: got %d %v, want 0", len(rep.lost), rep.lost)
 	}

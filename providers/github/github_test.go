@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -96,18 +97,33 @@ func TestProfile(t *testing.T) {
 
 func TestProfileError(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
-	}))
-	defer srv.Close()
-	p := github.Provider(github.Config{})
-	p.APIBaseURL = srv.URL + "/"
-	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bp.ProfileFor(context.Background(), &ref{&ginoauth.Token{AccessToken: "tok"}}); err == nil {
-		t.Fatal("got nil error for a 401 profile answer, want an error")
+	for _, tc := range []struct {
+		status int
+		check  func(error) bool
+		want   string
+	}{
+		// GitHub answers a revoked token with 401: the token is dead.
+		{http.StatusUnauthorized, func(err error) bool { return errors.Is(err, ginoauth.ErrReauthRequired) }, "ErrReauthRequired"},
+		// An outage is a profile failure with GitHub's status.
+		{http.StatusServiceUnavailable, func(err error) bool {
+			e, ok := ginoauth.AsError(err)
+			return ok && e.Kind == ginoauth.KindProfileFailed && e.HTTPStatus == http.StatusServiceUnavailable
+		}, "KindProfileFailed with status 503"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"message":"Bad credentials"}`, tc.status)
+		}))
+		p := github.Provider(github.Config{})
+		p.APIBaseURL = srv.URL + "/"
+		bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = bp.ProfileFor(context.Background(), &ref{&ginoauth.Token{AccessToken: "tok"}})
+		if !tc.check(err) {
+			t.Errorf("profile answer %d: got %v, want %s", tc.status, err, tc.want)
+		}
+		srv.Close()
 	}
 }
 
