@@ -482,3 +482,25 @@ func TestRestartWithAnotherTokenKey(t *testing.T) {
 		t.Errorf("profile after logging in again: got %d %q", p.Status, p.Body)
 	}
 }
+
+// TestSignUpKeepsOnlyVerifiedEmails: the outside review's pre-account
+// takeover. A user signed up through a provider that did not verify the
+// address gets no email: an address nobody proved never identifies a user.
+func TestSignUpKeepsOnlyVerifiedEmails(t *testing.T) {
+	t.Parallel()
+	a, ts := startApp(t, nil)
+	for _, tc := range []struct {
+		user, want string
+	}{{"1003", ""}, {"1001", "alice@example.com"}} { // carol's address is unverified, alice's verified
+		v := newVisitor(t, ts)
+		v.login("dev", tc.user)
+		id := v.localUser()
+		var u User
+		if err := a.db.First(&u, id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if u.Email != tc.want {
+			t.Errorf("provider user %s: local email %q, want %q", tc.user, u.Email, tc.want)
+		}
+	}
+}

@@ -46,8 +46,13 @@ func (a *app) linkConfig() gormstore.LinkConfig {
 			return nil
 		},
 		// CreateUser signs up a visitor the first time they log in.
+		// It keeps the email only when the provider verified it, so an
+		// address nobody proved never identifies a user.
 		CreateUser: func(c *gin.Context, tx *gorm.DB, p *ginoauth.Profile) (string, error) {
-			u := User{Name: displayName(p), Email: p.Email}
+			u := User{Name: displayName(p)}
+			if p.EmailVerified {
+				u.Email = p.Email
+			}
 			if err := tx.Create(&u).Error; err != nil {
 				return "", err
 			}

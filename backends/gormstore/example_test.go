@@ -127,9 +127,13 @@ func ExampleStore_Linker() {
 			s.Set("user_id", userID)
 			return s.Save()
 		},
-		// Create users with tx, so that a failed link leaves none behind.
+		// Create users with tx, so that a failed link leaves none behind,
+		// and keep only an email the provider verified.
 		CreateUser: func(c *gin.Context, tx *gorm.DB, p *ginoauth.Profile) (string, error) {
-			u := User{Email: p.Email, Name: p.Name}
+			u := User{Name: p.Name}
+			if p.EmailVerified {
+				u.Email = p.Email
+			}
 			if err := tx.Create(&u).Error; err != nil {
 				return "", err
 			}

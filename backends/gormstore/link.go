@@ -31,6 +31,15 @@ type LinkConfig struct {
 	// provider says the email is verified (Profile.EmailVerified), since an
 	// unverified address would let anyone take over the account that has
 	// it. Optional. Default nil: never link by email.
+	//
+	// It must match only addresses the application knows to be verified:
+	// confirmed by its own sign-up, or taken from a profile whose
+	// EmailVerified was true. An address copied from an unverified profile
+	// (CreateUser storing p.Email regardless) lets an attacker sign up first
+	// with the victim's address at a provider that does not verify it, and
+	// receive the victim's account, tokens included, when the victim logs
+	// in later through one that does (pre-account takeover). Store p.Email
+	// in CreateUser only when p.EmailVerified.
 	FindUserByVerifiedEmail func(c *gin.Context, tx *gorm.DB, email string) (userID string, found bool, err error)
 
 	// OnLink runs when a provider account becomes linked to a local user,

@@ -49,7 +49,10 @@ func newLinkEnv(t *testing.T, db *gorm.DB, change func(e *linkEnv, cfg *gormstor
 	cfg := gormstore.LinkConfig{
 		Login: sessionLogin,
 		CreateUser: func(c *gin.Context, tx *gorm.DB, p *ginoauth.Profile) (string, error) {
-			u := appUser{Email: p.Email, Name: p.Name}
+			u := appUser{Name: p.Name}
+			if p.EmailVerified { // only addresses a provider proved identify a user
+				u.Email = p.Email
+			}
 			if err := tx.Table(e.users).Create(&u).Error; err != nil {
 				return "", err
 			}
@@ -354,5 +357,27 @@ func TestLinkerConfig(t *testing.T) {
 	noUser := newStore(t, db, gormstore.Config{})
 	if _, err := noUser.Linker(gormstore.LinkConfig{Login: sessionLogin}); err == nil {
 		t.Error("Linker on a store without UserID: got nil error")
+	}
+}
+
+// TestPreAccountTakeoverByEmail: the outside review's pre-account takeover.
+// An attacker signs up first, with the victim's address, through a provider
+// that does not verify it; the victim later logs in through one that does.
+// With CreateUser keeping only verified addresses (the LinkConfig contract),
+// FindUserByVerifiedEmail cannot find the attacker's user, and the victim
+// gets an account of their own.
+func TestPreAccountTakeoverByEmail(t *testing.T) {
+	t.Parallel()
+	e := newLinkEnv(t, openSQLite(t), func(e *linkEnv, cfg *gormstore.LinkConfig) {
+		cfg.FindUserByVerifiedEmail = func(c *gin.Context, tx *gorm.DB, email string) (string, bool, error) {
+			var u appUser
+			err := tx.Table(e.users).Where("email = ?", email).Limit(1).Find(&u).Error
+			return strconv.FormatUint(uint64(u.ID), 10), u.ID != 0, err
+		}
+	})
+	_, attacker := e.login(e.app.browser(t), fakeUser{ID: "attacker-at-lax-provider", Email: "victim@example.com"})
+	_, victim := e.login(e.app.browser(t), fakeUser{ID: "victim-at-strict-provider", Email: "victim@example.com", EmailVerified: true})
+	if attacker == "" || victim == "" || attacker == victim {
+		t.Fatalf("attacker logged in as %q, victim as %q: the victim was merged into the attacker's account", attacker, victim)
 	}
 }
