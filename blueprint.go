@@ -80,6 +80,15 @@ type Config struct {
 	FailureURL string
 	// DisableNext ignores the login route's "next" parameter. Optional.
 	DisableNext bool
+	// LoginPOSTOnly makes the login route answer POST only, and only from
+	// this site: a request that the browser marks as cross-site (its
+	// Sec-Fetch-Site header, or an Origin of another host, as
+	// net/http.CrossOriginProtection judges) fails with KindCrossOrigin.
+	// Use it with account linking (gormstore's Linker), where a page on
+	// another site starting a login could link whatever provider account
+	// the browser is signed in to. Optional. Default false: GET (a plain
+	// link, as in Flask-Dance) and POST both start a login.
+	LoginPOSTOnly bool
 
 	// Storage keeps the tokens. Optional. Default a SessionStorage: the
 	// user's gin-contrib/sessions session.
@@ -142,7 +151,8 @@ type Blueprint struct {
 	mountedLogin              string // absolute path of the login route once registered
 	mountedAuthorized         string
 
-	locks keyedlock.Mutexes // in-process refresh locks, by token
+	origins *http.CrossOriginProtection // for Config.LoginPOSTOnly
+	locks   keyedlock.Mutexes           // in-process refresh locks, by token
 	// unsaved keeps refreshed tokens that the storage failed to save (a
 	// database outage), by the lock key of the token they replace, until
 	// the next refresh of that token saves them: the provider may have
@@ -234,6 +244,7 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 		cfg.EarlyExpiry = defaultEarlyExpiry
 	}
 	b := &Blueprint{
+		origins:  http.NewCrossOriginProtection(),
 		name:     name,
 		provider: p,
 		hooks:    cfg.Hooks,
@@ -350,7 +361,7 @@ func (b *Blueprint) Register(r gin.IRouter) {
 	b.mountedLogin = base + b.loginPath
 	b.mountedAuthorized = base + b.authorizedPath
 	login, authorized := b.LoginHandler(), b.AuthorizedHandler()
-	r.GET(b.loginPath, login)
+	r.GET(b.loginPath, login) // 405 with LoginPOSTOnly
 	r.POST(b.loginPath, login)
 	r.GET(b.authorizedPath, authorized)
 	if b.provider.FormPostCallback {
@@ -370,7 +381,21 @@ func (b *Blueprint) AuthorizedURL() string { return b.mountedAuthorized }
 // parameter, if it is a same-site relative path, is where the browser goes
 // after the login.
 func (b *Blueprint) LoginHandler() gin.HandlerFunc {
-	return func(c *gin.Context) { dedupeCookies(c); b.flow.login(c, b) }
+	return func(c *gin.Context) {
+		dedupeCookies(c)
+		if b.cfg.LoginPOSTOnly {
+			if c.Request.Method != http.MethodPost {
+				c.Header("Allow", http.MethodPost)
+				c.AbortWithStatus(http.StatusMethodNotAllowed)
+				return
+			}
+			if err := b.origins.Check(c.Request); err != nil {
+				b.fail(c, &Error{Kind: KindCrossOrigin, Err: err})
+				return
+			}
+		}
+		b.flow.login(c, b)
+	}
 }
 
 // AuthorizedHandler is the authorized (callback) route's handler, for apps

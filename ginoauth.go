@@ -467,6 +467,7 @@ const (
 	KindProfileFailed    ErrorKind = "profile_failed"       // the provider's profile (user info) request failed (502)
 	KindRequestTokenFail ErrorKind = "request_token_failed" // OAuth 1: the request-token step failed (502)
 	KindConfig           ErrorKind = "config"               // a configuration mistake, e.g. no session middleware (500)
+	KindCrossOrigin      ErrorKind = "cross_origin"         // a login start from another site, with Config.LoginPOSTOnly (403)
 )
 
 // Error is what the error hook receives and what Client and Token return for
@@ -534,6 +535,8 @@ func (e *Error) Status() int {
 		return http.StatusBadRequest
 	case KindReauthRequired:
 		return http.StatusUnauthorized
+	case KindCrossOrigin:
+		return http.StatusForbidden
 	case KindExchangeFailed, KindIDTokenInvalid, KindRefreshFailed, KindRequestTokenFail, KindProfileFailed:
 		return http.StatusBadGateway
 	default:
@@ -559,6 +562,8 @@ func (e *Error) Message() string {
 		return "The provider could not complete the login. Please try again later."
 	case KindReauthRequired:
 		return "Your authorization has expired. Please log in again."
+	case KindCrossOrigin:
+		return "A login can only be started from this site."
 	default:
 		return "The login could not be completed because of a server problem."
 	}

@@ -200,3 +200,45 @@ func TestSecurityFormPostResubmitPageIsBounded(t *testing.T) {
 		t.Errorf("resubmit page lost the callback's own fields")
 	}
 }
+
+// TestSecurityLoginPOSTOnly: the outside review's forced account linking.
+// With Config.LoginPOSTOnly a page on another site cannot start a login:
+// GET is not a login start, and a cross-site POST is refused.
+func TestSecurityLoginPOSTOnly(t *testing.T) {
+	t.Parallel()
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	defer srv.Close()
+	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.LoginPOSTOnly = true })
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(method string, header map[string]string) int {
+		req, _ := http.NewRequest(method, a.ts.URL+"/login/test", nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		name   string
+		method string
+		header map[string]string
+		want   int
+	}{
+		{"GET", http.MethodGet, nil, http.StatusMethodNotAllowed},
+		{"cross-site POST", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"POST from another origin", http.MethodPost, map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"same-origin POST", http.MethodPost, map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusFound},
+		{"POST from a non-browser client", http.MethodPost, nil, http.StatusFound},
+	} {
+		if got := send(tc.method, tc.header); got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if e := nextError(t, a); e.Kind != ginoauth.KindCrossOrigin {
+		t.Errorf("error kind: got %s, want cross_origin", e.Kind)
+	}
+}

@@ -164,7 +164,8 @@ func (a *app) addProviders(ctx context.Context) error {
 		if p.env != "" && os.Getenv(p.env) == "" {
 			continue
 		}
-		bp, err := p.new(ginoauth.Config{Storage: a.store, Hooks: ginoauth.Hooks{Authorized: a.authorized, Error: a.loginFailed}})
+		bp, err := p.new(ginoauth.Config{Storage: a.store, Hooks: ginoauth.Hooks{Authorized: a.authorized, Error: a.loginFailed},
+			LoginPOSTOnly: true}) // logins link accounts: started only by this site's forms
 		if err != nil {
 			return err
 		}

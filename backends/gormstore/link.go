@@ -58,7 +58,8 @@ type LinkConfig struct {
 //
 //	linker, err := store.Linker(gormstore.LinkConfig{Login: ..., CreateUser: ...})
 //	bp, err := ginoauth.New(provider, ginoauth.Config{..., Storage: store,
-//		Hooks: ginoauth.Hooks{Authorized: linker.Authorized}})
+//		Hooks:         ginoauth.Hooks{Authorized: linker.Authorized},
+//		LoginPOSTOnly: true}) // see ginoauth.Config.LoginPOSTOnly
 type Linker struct {
 	s   *Store
 	cfg LinkConfig
