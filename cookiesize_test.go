@@ -35,7 +35,7 @@ func newBigTokenApp(t *testing.T) *bigTokenApp {
 	r := gin.New()
 	r.Use(sessions.Sessions("session", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210"))))
 	for _, name := range []string{"keycloak", "okta", "entra"} {
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true,
 			Name: name, AutoApprove: "1001", RotateRefreshTokens: true,
 			AccessTokenSize: 2048, IDTokenPadding: 600,
 		})
@@ -220,7 +220,7 @@ func TestForcedLoginStartsCannotBlockLogins(t *testing.T) {
 // ends the login with storage_failed, whose cause names the fix.
 func TestTokenTooLargeForCookies(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", AccessTokenSize: 40000})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", AccessTokenSize: 40000})
 	defer srv.Close()
 	a := newApp(t, srv)
 	b := newBrowser(t)

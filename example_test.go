@@ -40,7 +40,7 @@ func get(client *http.Client, url string) string {
 // token. The provider here is the in-process test provider; with a real one
 // only the ginoauth.Provider value changes (see the providers packages).
 func ExampleNew() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
 
 	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
@@ -81,7 +81,7 @@ func ExampleNew() {
 // storage unless the provider granted the "email" scope, and shows its own
 // page for failed logins.
 func ExampleHooks() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
 
 	hooks := ginoauth.Hooks{
@@ -120,7 +120,7 @@ func ExampleHooks() {
 // Client refreshes an expired token by itself and saves the new one; a
 // token that can no longer be refreshed is reported as ErrReauthRequired.
 func ExampleBlueprint_Client() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer provider.Close()
 	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
@@ -172,7 +172,7 @@ func ExampleBlueprint_Client() {
 // ClientFor serves background jobs: no request, just a stored token. The
 // memory storage's OwnerRef stands in for the GORM storage's UserRef.
 func ExampleBlueprint_ClientFor() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer provider.Close()
 	store := memory.New(memory.Config{})
 	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
@@ -210,7 +210,7 @@ func ExampleSafeNext() {
 // Required sends visitors without a usable token to the login route, with
 // the page they wanted as "next".
 func ExampleBlueprint_Required() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
 	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
@@ -229,7 +229,7 @@ func ExampleBlueprint_Required() {
 // Logout revokes the token at the provider (RFC 7009) and deletes it; the
 // user's next visit to a protected page starts a new login.
 func ExampleBlueprint_Logout() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
 	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
@@ -267,7 +267,7 @@ func ExampleBlueprint_Logout() {
 // StartLogin serves single-page apps that navigate to the provider
 // themselves: it records the login in the session and returns the URL.
 func ExampleBlueprint_StartLogin() {
-	provider := ginoauthtest.NewServer(ginoauthtest.Config{})
+	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer provider.Close()
 	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),

@@ -220,7 +220,7 @@ func nextError(t *testing.T, a *app) *ginoauth.Error {
 
 func TestFullFlow(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 	b := newBrowser(t)
@@ -266,7 +266,7 @@ func TestFullFlow(t *testing.T) {
 
 func TestTokenKeepsEveryField(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	got := make(chan *ginoauth.Token, 1)
 	a := newApp(t, srv)
@@ -301,7 +301,7 @@ func TestTokenKeepsEveryField(t *testing.T) {
 
 func TestNextParameter(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 	tests := []struct{ next, want string }{
@@ -326,7 +326,7 @@ func TestNextParameter(t *testing.T) {
 
 func TestCallbackFailures(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 
@@ -386,7 +386,7 @@ func TestCallbackFailures(t *testing.T) {
 		}
 	})
 	t.Run("expired login", func(t *testing.T) {
-		srv2 := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		srv2 := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 		defer srv2.Close()
 		a2 := newApp(t, srv2, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.LoginTimeout = time.Nanosecond })
 		b := newBrowser(t)
@@ -443,7 +443,7 @@ func TestExchangeFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+			srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 			defer srv.Close()
 			a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
 				if tt.timeout > 0 {
@@ -484,7 +484,7 @@ func (failingRef) Swap(context.Context, *ginoauth.Token, *ginoauth.Token) (*gino
 
 func TestStorageFailure(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
 		c.Storage = failingStorage{&ginoauth.SessionStorage{}}
@@ -502,7 +502,7 @@ func TestStorageFailure(t *testing.T) {
 
 func TestMissingSessionMiddleware(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	var got *ginoauth.Error
 	bp, err := ginoauth.New(srv.Provider(), ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(),
@@ -533,7 +533,7 @@ func TestMissingSessionMiddleware(t *testing.T) {
 
 func TestHooks(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 
 	t.Run("before login sees the provider URL", func(t *testing.T) {
@@ -666,7 +666,7 @@ func mustParse(t *testing.T, s string) *url.URL {
 
 func TestTwoTabsLogInAtOnce(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 	b := newBrowser(t)
@@ -689,7 +689,7 @@ func TestManyUsersConcurrently(t *testing.T) {
 		id := fmt.Sprintf("user%03d", i)
 		users[i] = ginoauthtest.User{ID: id, Name: "User " + id, Username: id, Email: id + "@example.com", EmailVerified: true}
 	}
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{Users: users})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: users})
 	defer srv.Close()
 	a := newApp(t, srv)
 	requestField := regexp.MustCompile(`name="request" value="([^"]+)"`)
@@ -730,7 +730,7 @@ func TestRefresh(t *testing.T) {
 
 	t.Run("concurrent requests share one refresh", func(t *testing.T) {
 		t.Parallel()
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 		defer srv.Close()
 		var refreshed atomic.Int32
 		a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
@@ -761,7 +761,7 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("refreshed token is saved", func(t *testing.T) {
 		t.Parallel()
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 		defer srv.Close()
 		a := newApp(t, srv)
 		b := newBrowser(t)
@@ -781,7 +781,7 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("invalid grant means log in again", func(t *testing.T) {
 		t.Parallel()
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 		defer srv.Close()
 		a := newApp(t, srv)
 		b := newBrowser(t)
@@ -794,7 +794,7 @@ func TestRefresh(t *testing.T) {
 	})
 	t.Run("manual refresh", func(t *testing.T) {
 		t.Parallel()
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 		defer srv.Close()
 		a := newApp(t, srv)
 		a.engine.GET("/refresh", func(c *gin.Context) {
@@ -838,7 +838,7 @@ func expireStored(t *testing.T, a *app, b *browser) {
 
 func TestLogoutRevokes(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 	b := newBrowser(t)
@@ -872,7 +872,7 @@ func TestAuthorizedIgnoresDeadTokens(t *testing.T) {
 	t.Parallel()
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
 	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
-	p := ginoauth.Provider{Name: "x", Endpoint: ginoauthtest.NewHandler(ginoauthtest.Config{}, "https://idp.example").Provider().Endpoint}
+	p := ginoauth.Provider{Name: "x", Endpoint: ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true}, "https://idp.example").Provider().Endpoint}
 	tests := []struct {
 		tok  *ginoauth.Token
 		want bool
@@ -895,7 +895,7 @@ func TestAuthorizedIgnoresDeadTokens(t *testing.T) {
 // page for the secrets of the dance.
 func TestNothingSecretIsLogged(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
 	var logs safeBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -968,7 +968,7 @@ func (s *safeBuffer) String() string {
 
 func TestIssuerMismatch(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", SendIssuer: true})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", SendIssuer: true})
 	defer srv.Close()
 	a := newApp(t, srv, func(_ *ginoauth.Config, p *ginoauth.Provider) { p.Issuer = "https://other-idp.example" })
 	b := newBrowser(t)
@@ -984,7 +984,7 @@ func TestIssuerMismatch(t *testing.T) {
 
 func TestFormPostCallback(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv, func(c *ginoauth.Config, p *ginoauth.Provider) {
 		p.FormPostCallback = true
@@ -1057,7 +1057,7 @@ func TestRefreshOnUnauthorized(t *testing.T) {
 	t.Parallel()
 	t.Run("token revoked early is replaced", func(t *testing.T) {
 		t.Parallel()
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 		defer srv.Close()
 		a := newApp(t, srv)
 		b := newBrowser(t)
@@ -1076,7 +1076,7 @@ func TestRefreshOnUnauthorized(t *testing.T) {
 	})
 	t.Run("refresh refused: the provider's 401 stands and the token is dropped", func(t *testing.T) {
 		t.Parallel()
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 		defer srv.Close()
 		a := newApp(t, srv)
 		b := newBrowser(t)

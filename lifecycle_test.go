@@ -89,7 +89,7 @@ func (d *disconnecter) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestDisconnectAfterRefreshKeepsRotatedToken(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
 	srv.SetClock(clk.now)
 	d := &disconnecter{}
@@ -146,7 +146,7 @@ func TestDisconnectAfterRefreshKeepsRotatedToken(t *testing.T) {
 func TestShortLivedTokenRefreshedOncePerExpiry(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true, AccessTokenTTL: 2 * time.Second})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true, AccessTokenTTL: 2 * time.Second})
 	defer srv.Close()
 	srv.SetClock(clk.now)
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.Now = clk.now })
@@ -208,7 +208,7 @@ func TestShortLivedTokenRefreshedOncePerExpiry(t *testing.T) {
 // status and header once revoked is set.
 func revokedApp(t *testing.T, status int, header string, forbiddenMeansRevoked bool) (*app, *ginoauthtest.Server, *atomic.Bool) {
 	t.Helper()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	t.Cleanup(srv.Close)
 	var revoked atomic.Bool
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -289,7 +289,7 @@ func TestRevokedTokenEndsInReauth(t *testing.T) {
 // token makes Profile fail with ErrReauthRequired.
 func TestProfileErrorsAreTyped(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	errs := make(chan error, 2)
 	a := newApp(t, srv)
@@ -316,7 +316,7 @@ func TestProfileErrorsAreTyped(t *testing.T) {
 // token the provider refused.
 func TestRefreshDropsRefusedToken(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 	errs := make(chan error, 1)
@@ -342,7 +342,7 @@ func TestRefreshDropsRefusedToken(t *testing.T) {
 func TestConcurrentCallsRefreshOnce(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
 	srv.SetClock(clk.now)
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.Now = clk.now })

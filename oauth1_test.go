@@ -852,7 +852,7 @@ type o1HookOutcome struct {
 // 2 blueprint and an OAuth 1 blueprint, and wants the same outcome.
 func TestOAuth1HooksMatchOAuth2(t *testing.T) {
 	t.Parallel()
-	srv2 := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv2 := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	t.Cleanup(srv2.Close)
 	srv1, _ := o1Server(t, ginoauth.SignatureHMACSHA1)
 

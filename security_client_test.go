@@ -141,7 +141,7 @@ func TestSecurityResponseCannotSetVerifiedClaims(t *testing.T) {
 // login.
 func TestSecurityProfileInCallbackIsBounded(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	srv.SetLatency(ginoauthtest.PathUserinfo, 4*time.Second)
 	hookErr := make(chan error, 1)
@@ -176,7 +176,7 @@ func kindOf(err error) ginoauth.ErrorKind {
 // fields, whatever a forged POST sends.
 func TestSecurityFormPostResubmitPageIsBounded(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv, func(_ *ginoauth.Config, p *ginoauth.Provider) { p.FormPostCallback = true })
 	form := url.Values{"code": {"c"}, "state": {"s"}}
@@ -206,7 +206,7 @@ func TestSecurityFormPostResubmitPageIsBounded(t *testing.T) {
 // GET is not a login start, and a cross-site POST is refused.
 func TestSecurityLoginPOSTOnly(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.LoginPOSTOnly = true })
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

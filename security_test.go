@@ -365,7 +365,7 @@ func secConfig(srv *ginoauthtest.Server) ginoauth.Config {
 // login of its own in progress, and B's attempt does not spend A's state.
 func TestSecurityStateBoundToSession(t *testing.T) {
 	t.Parallel()
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	a := newSecApp(t, srv.Provider(), secConfig(srv), secEncryptedStore())
 	victim, other := newSecBrowser(t), newSecBrowser(t)
 	cbA := victim.approve(victim.start(a, "")).String()
@@ -414,7 +414,7 @@ func TestSecurityStateSingleUse(t *testing.T) {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			store := st.store(t)
-			srv := newSecProvider(t, ginoauthtest.Config{})
+			srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 			a := newSecApp(t, srv.Provider(), secConfig(srv), store)
 			b := newSecBrowser(t)
 			cb := b.approve(b.start(a, "")).String()
@@ -454,7 +454,7 @@ func TestSecurityStateSingleUse(t *testing.T) {
 // challenge is refused when exchanged without the verifier.
 func TestSecurityPKCEDowngrade(t *testing.T) {
 	t.Parallel()
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	a := newSecApp(t, srv.Provider(), secConfig(srv), secEncryptedStore())
 
 	t.Run("login always sends S256", func(t *testing.T) {
@@ -544,8 +544,8 @@ func secExchangeSentVerifier(srv *ginoauthtest.Server, code string) bool {
 // providers/oidc turns the requirement on by itself.
 func TestSecurityMixUp(t *testing.T) {
 	t.Parallel()
-	advertising := newSecProvider(t, ginoauthtest.Config{SendIssuer: true})
-	silent := newSecProvider(t, ginoauthtest.Config{})
+	advertising := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, SendIssuer: true})
+	silent := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	discovered, err := oidc.Discover(context.Background(), advertising.URL, oidc.Config{Config: secConfig(advertising)})
 	if err != nil {
 		t.Fatalf("oidc.Discover: %v", err)
@@ -608,7 +608,7 @@ func TestSecurityMixUp(t *testing.T) {
 // thing that ties an injected code to the login.
 func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 	t.Parallel()
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	ctx := context.Background()
 	cfg := secConfig(srv)
 	cfg.DisablePKCE = true
@@ -680,7 +680,7 @@ func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 // section 4.11). Every hostile value ends at AfterLogin, "/".
 func TestSecurityOpenRedirect(t *testing.T) {
 	t.Parallel()
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	a := newSecApp(t, srv.Provider(), secConfig(srv), secEncryptedStore())
 	hostile := []string{
 		"//evil.example", "///evil.example", "////evil.example/x", "https://evil.example/", "http:evil.example",
@@ -732,7 +732,7 @@ func TestSecuritySessionCookieFlags(t *testing.T) {
 	if dev != want {
 		t.Fatalf("InsecureDevSessionOptions() = %+v, want SessionOptions() without Secure: %+v", dev, want)
 	}
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	for _, tt := range []struct {
 		name   string
 		opts   sessions.Options
@@ -819,7 +819,7 @@ func TestSecurityTokensStayOutOfURLsAndCookies(t *testing.T) {
 	run := func(t *testing.T, store sessions.Store) (tokens []string, b *secBrowser, a *secApp) {
 		// The app's clock moves on after the login: the API call finds
 		// the token expired and refreshes it.
-		srv := newSecProvider(t, ginoauthtest.Config{RotateRefreshTokens: true, AccessTokenTTL: 5 * time.Second})
+		srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, RotateRefreshTokens: true, AccessTokenTTL: 5 * time.Second})
 		cfg := secConfig(srv)
 		var ahead atomic.Int64
 		cfg.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
@@ -906,7 +906,7 @@ func TestSecurityTokensStayOutOfURLsAndCookies(t *testing.T) {
 // Config.MaxPendingLogins (5) stay valid.
 func TestSecurityLoginCSRF(t *testing.T) {
 	t.Parallel()
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	a := newSecApp(t, srv.Provider(), secConfig(srv), secEncryptedStore())
 	attacker, victim := newSecBrowser(t), newSecBrowser(t)
 	attackerCallback := attacker.approve(attacker.start(a, "")).String()
@@ -950,7 +950,7 @@ func TestSecurityLoginCSRF(t *testing.T) {
 func TestSecuritySessionFixation(t *testing.T) {
 	t.Parallel()
 	store := secRedisStore(t)
-	srv := newSecProvider(t, ginoauthtest.Config{})
+	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	a := newSecApp(t, srv.Provider(), secConfig(srv), store)
 	attacker, victim := newSecBrowser(t), newSecBrowser(t)
 	planted := attacker.get(a.ts.URL + "/touch").body
@@ -984,7 +984,7 @@ func TestSecuritySessionFixation(t *testing.T) {
 // check, CR/LF reaching gin's log).
 func TestSecurityProviderErrorNeedsState(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	a := newApp(t, srv)
 	b := newBrowser(t)

@@ -183,9 +183,12 @@ func devConfig(name, baseURL string) ginoauthtest.Config {
 			AvatarURL: baseURL + "/static/avatars/" + username + ".svg"}
 	}
 	cfg := ginoauthtest.Config{
-		Name:       name,
-		ClientID:   "example-app",
-		SendIssuer: true, // RFC 9207: the callback says which provider answered
+		Name:     name,
+		ClientID: "example-app",
+		// Only the app's own callback: the provider must not hand codes
+		// (or post form_post fields) to any other URL.
+		RedirectURIs: []string{baseURL + "/login/" + name + "/authorized"},
+		SendIssuer:   true, // RFC 9207: the callback says which provider answered
 		Users: []ginoauthtest.User{
 			user("1001", "alice", "Alice Example", "alice@example.com"),
 			user("1002", "bob", "Bob Example", "bob@example.com"),

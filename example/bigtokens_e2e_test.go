@@ -39,7 +39,7 @@ func TestBrowserThreeProvidersWithJWTTokens(t *testing.T) {
 	r := gin.New()
 	r.Use(sessions.Sessions("session", cookie.NewStore([]byte("browser-test-authentication-k-32"), []byte("browser-test-encryption-key-0032"))))
 	for _, name := range names {
-		srv := ginoauthtest.NewServer(ginoauthtest.Config{Name: name, AutoApprove: "1001", RotateRefreshTokens: true,
+		srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, Name: name, AutoApprove: "1001", RotateRefreshTokens: true,
 			AccessTokenSize: 2048, IDTokenPadding: 600})
 		defer srv.Close()
 		srv.SetClock(now)

@@ -406,7 +406,7 @@ func TestProfileRefreshesAnExpiredToken(t *testing.T) {
 // credentials, and the generic OpenID Connect one against a local test
 // provider, which it logs in with.
 func TestProvidersFromEnvironment(t *testing.T) {
-	idp := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1002"})
+	idp := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1002"})
 	defer idp.Close()
 	for k, v := range map[string]string{
 		"GITHUB_OAUTH_CLIENT_ID": "gh-id", "GITHUB_OAUTH_CLIENT_SECRET": "gh-secret",

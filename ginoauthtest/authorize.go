@@ -84,6 +84,10 @@ func (s *Server) parseAuthRequest(w http.ResponseWriter, q url.Values) (*authReq
 		s.errorPage(w, http.StatusBadRequest, "The redirect_uri is not an absolute http or https URL without a fragment.")
 		return nil, false
 	}
+	if len(s.cfg.RedirectURIs) == 0 && !s.cfg.InsecureAnyRedirectURI {
+		s.errorPage(w, http.StatusBadRequest, "The client has no registered redirect URIs (ginoauthtest.Config.RedirectURIs, or InsecureAnyRedirectURI in a test).")
+		return nil, false
+	}
 	if len(s.cfg.RedirectURIs) > 0 && !slices.Contains(s.cfg.RedirectURIs, req.redirectURI) {
 		s.errorPage(w, http.StatusBadRequest, "The redirect_uri is not registered for this client.")
 		return nil, false

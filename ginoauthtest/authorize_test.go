@@ -2,6 +2,7 @@ package ginoauthtest_test
 
 import (
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,8 +14,8 @@ import (
 
 func TestAuthorizeErrorPage(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
-	registered := newServer(t, ginoauthtest.Config{AutoApprove: alice,
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
+	registered := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice,
 		RedirectURIs: []string{"http://127.0.0.1:9/a", "http://127.0.0.1:9/b"}})
 	tests := []struct {
 		name string
@@ -54,9 +55,9 @@ func TestAuthorizeErrorPage(t *testing.T) {
 
 func TestAuthorizeErrorRedirect(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
-	requirePKCE := newServer(t, ginoauthtest.Config{AutoApprove: alice, RequirePKCE: true})
-	chooser := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
+	requirePKCE := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RequirePKCE: true})
+	chooser := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	_, challenge := pkce()
 	tests := []struct {
 		name     string
@@ -113,27 +114,27 @@ func TestAuthorizeSuccess(t *testing.T) {
 		wantLoc string // prefix of Location
 		wantIss bool
 	}{
-		{"plain request", ginoauthtest.Config{AutoApprove: alice},
+		{"plain request", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice},
 			func(srv *ginoauthtest.Server) url.Values { return authParams(srv) }, testRedirect + "?", false},
-		{"S256 PKCE", ginoauthtest.Config{AutoApprove: alice},
+		{"S256 PKCE", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice},
 			func(srv *ginoauthtest.Server) url.Values {
 				return with(authParams(srv), "code_challenge", challenge, "code_challenge_method", "S256")
 			}, testRedirect + "?", false},
-		{"plain PKCE allowed", ginoauthtest.Config{AutoApprove: alice, AllowPlainPKCE: true},
+		{"plain PKCE allowed", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, AllowPlainPKCE: true},
 			func(srv *ginoauthtest.Server) url.Values {
 				return with(authParams(srv), "code_challenge", challenge, "code_challenge_method", "plain")
 			}, testRedirect + "?", false},
-		{"redirect_uri keeps its query", ginoauthtest.Config{AutoApprove: alice},
+		{"redirect_uri keeps its query", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice},
 			func(srv *ginoauthtest.Server) url.Values {
 				return with(authParams(srv), "redirect_uri", testRedirect+"?tenant=7")
 			}, testRedirect + "?", false},
 		{"single registered redirect_uri may be omitted",
-			ginoauthtest.Config{AutoApprove: alice, RedirectURIs: []string{"http://127.0.0.1:9/only"}},
+			ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RedirectURIs: []string{"http://127.0.0.1:9/only"}},
 			func(srv *ginoauthtest.Server) url.Values { return with(authParams(srv), "redirect_uri", "") },
 			"http://127.0.0.1:9/only?", false},
-		{"issuer parameter", ginoauthtest.Config{AutoApprove: alice, SendIssuer: true},
+		{"issuer parameter", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, SendIssuer: true},
 			func(srv *ginoauthtest.Server) url.Values { return authParams(srv) }, testRedirect + "?", true},
-		{"prompt=none with auto-approve", ginoauthtest.Config{AutoApprove: alice},
+		{"prompt=none with auto-approve", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice},
 			func(srv *ginoauthtest.Server) url.Values { return with(authParams(srv), "prompt", "none") }, testRedirect + "?", false},
 	}
 	for _, tt := range tests {
@@ -171,7 +172,7 @@ func TestAuthorizeSuccess(t *testing.T) {
 
 func TestAuthorizeIssuerOnError(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, SendIssuer: true})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, SendIssuer: true})
 	resp, _ := authorize(t, srv, with(authParams(srv), "scope", "nope"))
 	p := redirectParams(t, resp)
 	if p.Get("error") != "invalid_scope" || p.Get("iss") != srv.URL {
@@ -181,7 +182,7 @@ func TestAuthorizeIssuerOnError(t *testing.T) {
 
 func TestAuthorizeFragment(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	resp, _ := authorize(t, srv, with(authParams(srv), "response_mode", "fragment"))
 	u, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
@@ -217,7 +218,7 @@ func parseForm(t *testing.T, page string) (string, url.Values) {
 
 func TestAuthorizeFormPost(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, SendIssuer: true})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, SendIssuer: true})
 	q := with(authParams(srv), "response_mode", "form_post", "state", `a"<b>&c`)
 	resp, page := authorize(t, srv, q)
 	if resp.StatusCode != http.StatusOK {
@@ -268,7 +269,7 @@ func choose(t *testing.T, srv *ginoauthtest.Server, q url.Values, answer url.Val
 func TestChooserPage(t *testing.T) {
 	t.Parallel()
 	users := []ginoauthtest.User{{ID: "only", Name: "Only <One>", Email: "one@example.com"}}
-	srv := newServer(t, ginoauthtest.Config{Users: users, Name: "devbox"})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: users, Name: "devbox"})
 	resp, page := authorize(t, srv, with(authParams(srv), "scope", "openid email"))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status: got %d, want 200 (a single user still gets the chooser)", resp.StatusCode)
@@ -292,7 +293,7 @@ func TestChooserPage(t *testing.T) {
 
 func TestChooserAnswers(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	t.Run("pick a user", func(t *testing.T) {
 		t.Parallel()
 		resp, _, _ := choose(t, srv, authParams(srv), url.Values{"user": {"1003"}})
@@ -362,7 +363,7 @@ func TestChooserAnswers(t *testing.T) {
 
 func TestAuthorizeMethod(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/authorize", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -380,5 +381,27 @@ func TestAuthorizeMethod(t *testing.T) {
 	readBody(t, resp)
 	if p := redirectParams(t, resp); p.Get("code") == "" {
 		t.Errorf("POST authorization request: got %v, want a code", p)
+	}
+}
+
+// TestRedirectURIsMustBeRegistered: the outside review found the example
+// app's built-in providers handing codes to any redirect_uri. Without
+// registered redirect URIs, and without the explicit test opt-out, no
+// authorization request is answered with a redirect.
+func TestRedirectURIsMustBeRegistered(t *testing.T) {
+	t.Parallel()
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: alice})
+	defer srv.Close()
+	q := url.Values{"client_id": {srv.ClientID()}, "response_type": {"code"}, "state": {"s"},
+		"redirect_uri": {"https://evil.example/cb"}}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(srv.URL + ginoauthtest.PathAuthorize + "?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(string(body), "registered redirect URIs") {
+		t.Errorf("authorize without registered redirect URIs: %d to %q, want a 400 page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -18,7 +18,7 @@ import (
 
 func TestFailNext(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	c := code(t, srv, authParams(srv))
 	srv.FailNext("/token", http.StatusServiceUnavailable, `{"error":"temporarily_unavailable"}`)
 	srv.FailNext("token", http.StatusInternalServerError, "boom")
@@ -49,7 +49,7 @@ func TestFailNext(t *testing.T) {
 
 func TestFailNextWithHijack(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	c := code(t, srv, authParams(srv))
 	p := srv.Provider()
 	cfg := oauth2.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Endpoint: p.Endpoint, RedirectURL: testRedirect}
@@ -81,7 +81,7 @@ func TestFailNextWithHijack(t *testing.T) {
 
 func TestSetLatency(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 
 	srv.SetLatency("/jwks", 50*time.Millisecond)
 	start := time.Now()
@@ -116,7 +116,7 @@ func TestSetLatency(t *testing.T) {
 
 func TestCloseEndsLatency(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	srv.SetLatency("/jwks", time.Hour)
 	done := make(chan error, 1)
 	go func() {
@@ -148,7 +148,7 @@ func TestCloseEndsLatency(t *testing.T) {
 
 func TestExpireAccessTokens(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	tok := mustTokens(t, srv, authParams(srv))
 	at := tok.str("access_token")
 	if resp, _ := callAPI(t, srv, "/api/whoami", at); resp.StatusCode != http.StatusOK {
@@ -170,7 +170,7 @@ func TestExpireAccessTokens(t *testing.T) {
 
 func TestSetClock(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AccessTokenTTL: time.Minute})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AccessTokenTTL: time.Minute})
 	base := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
 	var mu sync.Mutex
 	now := base
@@ -203,7 +203,7 @@ func TestSetClock(t *testing.T) {
 
 func TestRevokeAll(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	tok := mustTokens(t, srv, authParams(srv))
 	issued, err := srv.IssueToken("1002")
 	if err != nil {
@@ -226,7 +226,7 @@ func TestRevokeAll(t *testing.T) {
 
 func TestIssueToken(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AccessTokenTTL: 2 * time.Hour})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AccessTokenTTL: 2 * time.Hour})
 	if _, err := srv.IssueToken("nobody"); err == nil || !strings.HasPrefix(err.Error(), "ginoauthtest: ") {
 		t.Errorf("unknown user: got %v, want a ginoauthtest error", err)
 	}
@@ -257,7 +257,7 @@ func TestIssueToken(t *testing.T) {
 
 func TestRequestsRecording(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	mustTokens(t, srv, with(authParams(srv), "nonce", "n"))
 	reqs := srv.Requests()
 	if len(reqs) != 2 {
@@ -289,7 +289,7 @@ func TestRequestsRecording(t *testing.T) {
 // goroutines at once; run it with -race.
 func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, RotateRefreshTokens: true})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RotateRefreshTokens: true})
 	const workers = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*4)

@@ -34,12 +34,21 @@
 // [Server.Provider] describes the server as a ginoauth.Provider, so a
 // blueprint under test is one call away:
 //
-//	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"}) // alice
+//	srv := ginoauthtest.NewServer(ginoauthtest.Config{
+//		AutoApprove:  "1001", // alice
+//		RedirectURIs: []string{app.URL + "/login/test/authorized"},
+//	})
 //	defer srv.Close()
 //	bp, err := ginoauth.New(srv.Provider(), ginoauth.Config{
 //		ClientID:     srv.ClientID(),
 //		ClientSecret: srv.ClientSecret(),
 //	})
+//
+// Like a real provider, the server sends codes only to the client's
+// registered redirect URIs (Config.RedirectURIs). A test whose app address
+// is not known when the server starts may set InsecureAnyRedirectURI
+// instead; an app that serves the server to browsers (a development
+// provider, as the example app's) must register its callbacks.
 //
 // Tests steer the server with concurrency-safe controls: [Server.FailNext],
 // [Server.FailNextWithHijack] and [Server.SetLatency] inject faults,

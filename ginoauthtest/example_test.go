@@ -28,7 +28,7 @@ import (
 func Example() {
 	gin.SetMode(gin.TestMode)
 
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"}) // alice
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"}) // alice
 	defer srv.Close()
 
 	bp, err := ginoauth.New(srv.Provider(), ginoauth.Config{
@@ -82,7 +82,7 @@ func ExampleNewHandler() {
 	app := httptest.NewServer(r)
 	defer app.Close()
 
-	dev := ginoauthtest.NewHandler(ginoauthtest.Config{}, app.URL+"/dev-provider")
+	dev := ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true}, app.URL+"/dev-provider")
 	r.Any("/dev-provider/*path", gin.WrapH(dev))
 
 	resp, err := http.Get(app.URL + "/dev-provider/.well-known/openid-configuration")
@@ -105,7 +105,7 @@ func ExampleNewHandler() {
 // IssueToken logs a user in without a browser, for tests of handlers that
 // need a token.
 func ExampleServer_IssueToken() {
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer srv.Close()
 
 	tok, err := srv.IssueToken("1002") // bob
@@ -131,7 +131,7 @@ func ExampleServer_IssueToken() {
 // FailNext makes the token endpoint fail, to test how a client handles a
 // provider error.
 func ExampleServer_FailNext() {
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer srv.Close()
 	tok, err := srv.IssueToken("1001")
 	if err != nil {
@@ -160,7 +160,7 @@ func ExampleServer_FailNext() {
 // The chooser page lets a person pick a user. A test can answer it like a
 // browser would, by posting the form.
 func ExampleConfig_chooser() {
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer srv.Close()
 
 	q := url.Values{"response_type": {"code"}, "client_id": {srv.ClientID()},

@@ -125,14 +125,14 @@ func TestFlowAutoApprove(t *testing.T) {
 		change   func(p *ginoauth.Provider)
 		wantAuth string
 	}{
-		{"defaults", ginoauthtest.Config{AutoApprove: alice}, nil, "basic"},
-		{"issuer parameter required", ginoauthtest.Config{AutoApprove: alice, SendIssuer: true}, nil, "basic"},
-		{"PKCE required", ginoauthtest.Config{AutoApprove: alice, RequirePKCE: true}, nil, "basic"},
-		{"public client", ginoauthtest.Config{AutoApprove: alice, PublicClient: true}, nil, "none"},
-		{"client_secret_post", ginoauthtest.Config{AutoApprove: alice}, func(p *ginoauth.Provider) {
+		{"defaults", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice}, nil, "basic"},
+		{"issuer parameter required", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, SendIssuer: true}, nil, "basic"},
+		{"PKCE required", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RequirePKCE: true}, nil, "basic"},
+		{"public client", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, PublicClient: true}, nil, "none"},
+		{"client_secret_post", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice}, func(p *ginoauth.Provider) {
 			p.Endpoint.AuthStyle = oauth2.AuthStyleInParams
 		}, "post"},
-		{"form_post callback", ginoauthtest.Config{AutoApprove: alice}, nil, "basic"},
+		{"form_post callback", ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice}, nil, "basic"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,7 +181,7 @@ func TestFlowAutoApprove(t *testing.T) {
 
 func TestFlowChooser(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	t.Run("pick bob", func(t *testing.T) {
 		t.Parallel()
 		a := newApp(t, srv, nil)
@@ -224,7 +224,7 @@ func TestFlowChooser(t *testing.T) {
 // refresh token the previous one returned.
 func TestFlowRefreshRotation(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, RotateRefreshTokens: true, AccessTokenTTL: 5 * time.Second})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RotateRefreshTokens: true, AccessTokenTTL: 5 * time.Second})
 	a := newApp(t, srv, nil)
 	if resp, body := a.get(t, "/me"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("login: got %d %q", resp.StatusCode, body)
@@ -254,7 +254,7 @@ func TestFlowRefreshRotation(t *testing.T) {
 
 func TestFlowExpiredTokenAtProvider(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	a := newApp(t, srv, nil)
 	a.get(t, "/me")
 	srv.ExpireAccessTokens()
@@ -280,7 +280,7 @@ func TestFlowExpiredTokenAtProvider(t *testing.T) {
 
 func TestFlowIssueTokenAndLogout(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	a := newApp(t, srv, nil)
 	if _, body := a.get(t, "/as/1003"); body != "logged in" {
 		t.Fatalf("log in as: got %q", body)

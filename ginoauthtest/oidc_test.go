@@ -62,10 +62,10 @@ func TestDiscovery(t *testing.T) {
 		wantAuth  []string
 		wantIssOK bool
 	}{
-		{"defaults", ginoauthtest.Config{}, []string{"S256"}, []string{"client_secret_basic", "client_secret_post"}, false},
-		{"plain PKCE and issuer", ginoauthtest.Config{AllowPlainPKCE: true, SendIssuer: true},
+		{"defaults", ginoauthtest.Config{InsecureAnyRedirectURI: true}, []string{"S256"}, []string{"client_secret_basic", "client_secret_post"}, false},
+		{"plain PKCE and issuer", ginoauthtest.Config{InsecureAnyRedirectURI: true, AllowPlainPKCE: true, SendIssuer: true},
 			[]string{"S256", "plain"}, []string{"client_secret_basic", "client_secret_post"}, true},
-		{"public client", ginoauthtest.Config{PublicClient: true}, []string{"S256"}, []string{"none"}, false},
+		{"public client", ginoauthtest.Config{InsecureAnyRedirectURI: true, PublicClient: true}, []string{"S256"}, []string{"none"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,7 +132,7 @@ func TestDiscovery(t *testing.T) {
 
 func TestIDTokenVerifiesAgainstJWKS(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	res := mustTokens(t, srv, with(authParams(srv), "nonce", "nonce-42"))
 	raw := res.str("id_token")
 
@@ -200,7 +200,7 @@ func TestIDTokenVerifiesAgainstJWKS(t *testing.T) {
 
 func TestIDTokenClaimsFollowScopes(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	claims := idClaims(t, mustTokens(t, srv, with(authParams(srv), "scope", "openid")).str("id_token"))
 	for _, k := range []string{"email", "name", "preferred_username", "picture"} {
 		if _, ok := claims[k]; ok {
@@ -218,7 +218,7 @@ func TestCustomSigningKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, SigningKey: key})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, SigningKey: key})
 	tok, err := jwt.ParseSigned(mustTokens(t, srv, authParams(srv)).str("id_token"), []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +239,7 @@ func TestGoOIDCInterop(t *testing.T) {
 		r := gin.New()
 		app := httptest.NewServer(r)
 		t.Cleanup(app.Close)
-		dev := ginoauthtest.NewHandler(ginoauthtest.Config{AutoApprove: alice}, app.URL+"/dev/provider")
+		dev := ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice}, app.URL+"/dev/provider")
 		r.Any("/dev/provider/*path", gin.WrapH(http.StripPrefix("/dev/provider", dev)))
 		return dev
 	}
@@ -248,7 +248,7 @@ func TestGoOIDCInterop(t *testing.T) {
 		srv  func(t *testing.T) *ginoauthtest.Server
 	}{
 		{"NewServer", func(t *testing.T) *ginoauthtest.Server {
-			return newServer(t, ginoauthtest.Config{AutoApprove: alice})
+			return newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 		}},
 		{"NewHandler under a prefix", mounted},
 	}
@@ -300,7 +300,7 @@ func TestGoOIDCInterop(t *testing.T) {
 
 func TestUserinfo(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: "1002"}) // bob
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1002"}) // bob
 	full := mustTokens(t, srv, authParams(srv)).str("access_token")
 	openidOnly := mustTokens(t, srv, with(authParams(srv), "scope", "openid")).str("access_token")
 	noOpenID := mustTokens(t, srv, with(authParams(srv), "scope", "profile email")).str("access_token")
@@ -361,7 +361,7 @@ func TestUserinfo(t *testing.T) {
 
 func TestWhoami(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	at := mustTokens(t, srv, with(authParams(srv), "scope", "profile")).str("access_token")
 	var u ginoauthtest.User
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/whoami", nil)
@@ -394,7 +394,7 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestProviderProfile(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	tok, err := srv.IssueToken("1003")
 	if err != nil {
 		t.Fatal(err)

@@ -66,11 +66,18 @@ type Config struct {
 	// method "none"): it identifies itself by client_id alone and must use
 	// PKCE. Optional. Default false.
 	PublicClient bool
-	// RedirectURIs, when set, are the client's registered redirect URIs;
-	// an authorization request must use one of them exactly (RFC 6749
-	// section 3.1.2.3), or may omit redirect_uri when there is only one.
-	// Optional. Default: any absolute http or https URL without a fragment.
+	// RedirectURIs are the client's registered redirect URIs: an
+	// authorization request must use one of them exactly (RFC 6749 section
+	// 3.1.2.3), or may omit redirect_uri when there is only one. Required,
+	// unless InsecureAnyRedirectURI is set: without them every
+	// authorization request fails.
 	RedirectURIs []string
+	// InsecureAnyRedirectURI accepts any absolute http or https
+	// redirect_uri without a fragment, for tests whose app address is not
+	// known when the server starts. It makes the server an open redirector
+	// that hands codes to any URL: never use it where a browser of a real
+	// user can reach the server.
+	InsecureAnyRedirectURI bool
 	// Users are the provider's accounts. Optional. Default DefaultUsers().
 	Users []User
 	// AutoApprove is the ID of the user who approves every authorization

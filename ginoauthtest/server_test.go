@@ -18,15 +18,25 @@ func TestInvalidConfigPanics(t *testing.T) {
 		name  string
 		start func()
 	}{
-		{"empty user ID", func() { ginoauthtest.NewServer(ginoauthtest.Config{Users: []ginoauthtest.User{{Name: "x"}}}) }},
-		{"duplicate user ID", func() {
-			ginoauthtest.NewServer(ginoauthtest.Config{Users: []ginoauthtest.User{{ID: "a"}, {ID: "a"}}})
+		{"empty user ID", func() {
+			ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: []ginoauthtest.User{{Name: "x"}}})
 		}},
-		{"unknown AutoApprove", func() { ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "nobody"}) }},
-		{"relative redirect URI", func() { ginoauthtest.NewServer(ginoauthtest.Config{RedirectURIs: []string{"/cb"}}) }},
-		{"relative issuer", func() { ginoauthtest.NewHandler(ginoauthtest.Config{}, "/dev") }},
-		{"issuer with query", func() { ginoauthtest.NewHandler(ginoauthtest.Config{}, "http://127.0.0.1/dev?x=1") }},
-		{"ftp issuer", func() { ginoauthtest.NewHandler(ginoauthtest.Config{}, "ftp://127.0.0.1/dev") }},
+		{"duplicate user ID", func() {
+			ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: []ginoauthtest.User{{ID: "a"}, {ID: "a"}}})
+		}},
+		{"unknown AutoApprove", func() {
+			ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "nobody"})
+		}},
+		{"relative redirect URI", func() {
+			ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, RedirectURIs: []string{"/cb"}})
+		}},
+		{"relative issuer", func() { ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true}, "/dev") }},
+		{"issuer with query", func() {
+			ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true}, "http://127.0.0.1/dev?x=1")
+		}},
+		{"ftp issuer", func() {
+			ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true}, "ftp://127.0.0.1/dev")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +54,7 @@ func TestInvalidConfigPanics(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	if srv.ClientID() != "test-client" || srv.ClientSecret() != "test-secret" {
 		t.Errorf("client: got %q/%q, want test-client/test-secret", srv.ClientID(), srv.ClientSecret())
 	}
@@ -59,7 +69,7 @@ func TestDefaults(t *testing.T) {
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
 		t.Errorf("URL: got %q, want a loopback URL", srv.URL)
 	}
-	if public := newServer(t, ginoauthtest.Config{PublicClient: true, ClientSecret: "ignored"}); public.ClientSecret() != "" {
+	if public := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, PublicClient: true, ClientSecret: "ignored"}); public.ClientSecret() != "" {
 		t.Errorf("public client secret: got %q, want empty", public.ClientSecret())
 	}
 }
@@ -72,9 +82,9 @@ func TestProvider(t *testing.T) {
 		wantName  string
 		wantStyle oauth2.AuthStyle
 	}{
-		{"defaults", ginoauthtest.Config{}, "test", oauth2.AuthStyleInHeader},
-		{"named, issuer parameter", ginoauthtest.Config{Name: "devbox", SendIssuer: true, Scopes: []string{"openid", "repo"}}, "devbox", oauth2.AuthStyleInHeader},
-		{"public client", ginoauthtest.Config{PublicClient: true}, "test", oauth2.AuthStyleInParams},
+		{"defaults", ginoauthtest.Config{InsecureAnyRedirectURI: true}, "test", oauth2.AuthStyleInHeader},
+		{"named, issuer parameter", ginoauthtest.Config{InsecureAnyRedirectURI: true, Name: "devbox", SendIssuer: true, Scopes: []string{"openid", "repo"}}, "devbox", oauth2.AuthStyleInHeader},
+		{"public client", ginoauthtest.Config{InsecureAnyRedirectURI: true, PublicClient: true}, "test", oauth2.AuthStyleInParams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +131,7 @@ func TestProvider(t *testing.T) {
 
 func TestHandlerPaths(t *testing.T) {
 	t.Parallel()
-	dev := ginoauthtest.NewHandler(ginoauthtest.Config{}, "http://127.0.0.1:8080/dev-provider/")
+	dev := ginoauthtest.NewHandler(ginoauthtest.Config{InsecureAnyRedirectURI: true}, "http://127.0.0.1:8080/dev-provider/")
 	defer dev.Close()
 	if dev.URL != "http://127.0.0.1:8080/dev-provider" {
 		t.Errorf("URL: got %q, want the issuer without trailing slash", dev.URL)
@@ -158,8 +168,8 @@ func TestHandlerPaths(t *testing.T) {
 // BenchmarkNewServer measures starting and closing a server; the signing
 // key is generated once per process, so this excludes key generation.
 func BenchmarkNewServer(b *testing.B) {
-	ginoauthtest.NewServer(ginoauthtest.Config{}).Close() // generate the shared key
+	ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true}).Close() // generate the shared key
 	for b.Loop() {
-		ginoauthtest.NewServer(ginoauthtest.Config{}).Close()
+		ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true}).Close()
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 func TestTokenSuccessResponse(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, AccessTokenTTL: 90 * time.Second})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, AccessTokenTTL: 90 * time.Second})
 	res := mustTokens(t, srv, with(authParams(srv), "scope", "openid email"))
 	if res.str("access_token") == "" || res.str("refresh_token") == "" || res.str("id_token") == "" {
 		t.Errorf("got %v, want access, refresh and ID tokens", res.body)
@@ -41,7 +41,7 @@ func TestTokenSuccessResponse(t *testing.T) {
 
 func TestTokenWithoutOpenIDHasNoIDToken(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	res := mustTokens(t, srv, with(authParams(srv), "scope", "profile"))
 	if _, ok := res.body["id_token"]; ok {
 		t.Errorf("got id_token without the openid scope")
@@ -50,8 +50,8 @@ func TestTokenWithoutOpenIDHasNoIDToken(t *testing.T) {
 
 func TestTokenClientAuthentication(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, ClientID: "my app", ClientSecret: "s3cr&t+/"})
-	public := newServer(t, ginoauthtest.Config{AutoApprove: alice, PublicClient: true})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, ClientID: "my app", ClientSecret: "s3cr&t+/"})
+	public := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, PublicClient: true})
 	tests := []struct {
 		name       string
 		srv        *ginoauthtest.Server
@@ -134,7 +134,7 @@ func TestTokenClientAuthentication(t *testing.T) {
 
 func TestTokenRequestErrors(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	tests := []struct {
 		name       string
 		form       url.Values
@@ -181,8 +181,8 @@ func TestTokenRequestErrors(t *testing.T) {
 
 func TestCodeExchangeChecks(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
-	plain := newServer(t, ginoauthtest.Config{AutoApprove: alice, AllowPlainPKCE: true})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
+	plain := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, AllowPlainPKCE: true})
 	verifier, challenge := pkce()
 	other, _ := pkce()
 	withPKCE := with(authParams(srv), "code_challenge", challenge, "code_challenge_method", "S256")
@@ -221,7 +221,7 @@ func TestCodeExchangeChecks(t *testing.T) {
 
 func TestCodeOmittedRedirectURI(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, RedirectURIs: []string{testRedirect}})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RedirectURIs: []string{testRedirect}})
 	c := code(t, srv, with(authParams(srv), "redirect_uri", ""))
 	res := postForm(t, srv, "/token", url.Values{"grant_type": {"authorization_code"}, "code": {c}}, true)
 	if res.status != http.StatusOK {
@@ -231,7 +231,7 @@ func TestCodeOmittedRedirectURI(t *testing.T) {
 
 func TestCodeSingleUse(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	c := code(t, srv, authParams(srv))
 	first := exchange(t, srv, c)
 	if first.status != http.StatusOK {
@@ -249,7 +249,7 @@ func TestCodeSingleUse(t *testing.T) {
 
 func TestCodeSpentByFailedAttempt(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	verifier, challenge := pkce()
 	wrong, _ := pkce()
 	c := code(t, srv, with(authParams(srv), "code_challenge", challenge, "code_challenge_method", "S256"))
@@ -260,7 +260,7 @@ func TestCodeSpentByFailedAttempt(t *testing.T) {
 
 func TestCodeExpires(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	now := start
 	srv.SetClock(func() time.Time { return now })
@@ -280,7 +280,7 @@ func refreshForm(rt string, kv ...string) url.Values {
 
 func TestRefreshWithoutRotation(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	first := mustTokens(t, srv, with(authParams(srv), "nonce", "n-1"))
 	rt := first.str("refresh_token")
 	for i := range 2 {
@@ -313,7 +313,7 @@ func TestRefreshWithoutRotation(t *testing.T) {
 
 func TestRefreshRotation(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice, RotateRefreshTokens: true})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice, RotateRefreshTokens: true})
 	first := mustTokens(t, srv, authParams(srv))
 	second := postForm(t, srv, "/token", refreshForm(first.str("refresh_token")), true)
 	if second.status != http.StatusOK || second.str("refresh_token") == "" || second.str("refresh_token") == first.str("refresh_token") {
@@ -328,7 +328,7 @@ func TestRefreshRotation(t *testing.T) {
 
 func TestRefreshScope(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	rt := mustTokens(t, srv, with(authParams(srv), "scope", "openid email")).str("refresh_token")
 	narrow := postForm(t, srv, "/token", refreshForm(rt, "scope", "email"), true)
 	if narrow.status != http.StatusOK || narrow.str("scope") != "email" || narrow.str("id_token") != "" {
@@ -343,7 +343,7 @@ func TestRefreshScope(t *testing.T) {
 
 func TestRevocation(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t, ginoauthtest.Config{AutoApprove: alice})
+	srv := newServer(t, ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: alice})
 	status := func(at string) int {
 		resp, _ := callAPI(t, srv, "/api/whoami", at)
 		return resp.StatusCode

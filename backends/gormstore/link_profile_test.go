@@ -18,7 +18,7 @@ import (
 // error (502, KindProfileFailed), not as a server problem, and links nothing.
 func TestLinkProfileDownIsAProviderError(t *testing.T) {
 	gin.SetMode(gin.TestMode)
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001"})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer srv.Close()
 	store := newStore(t, openSQLite(t), gormstore.Config{Table: uniqueTable(), UserID: contextUser})
 	linker, err := store.Linker(gormstore.LinkConfig{

@@ -202,7 +202,7 @@ func TestRefreshRaceWithTestProvider(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			t.Parallel()
 			const rounds, workers = 6, 2
-			srv := ginoauthtest.NewServer(ginoauthtest.Config{RotateRefreshTokens: true})
+			srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, RotateRefreshTokens: true})
 			t.Cleanup(srv.Close)
 			src := db.source(t)
 			cfg := gormstore.Config{Table: uniqueTable()}

@@ -145,7 +145,7 @@ func TestPutGet(t *testing.T) {
 func TestCookieSessionsAcrossInstances(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	prefix := uniquePrefix()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", RotateRefreshTokens: true})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
 	var ahead atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }

@@ -456,7 +456,7 @@ func TestProviderTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issuer := ginoauthtest.NewServer(ginoauthtest.Config{})
+	issuer := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer issuer.Close()
 	_, jiraKey = testKeys(t)
 	oauth1 := ginoauthtest.NewOAuth1Server(ginoauthtest.OAuth1Config{TLS: true}) // X's URLs are https

@@ -45,7 +45,7 @@ func TestPostgresRestart(t *testing.T) {
 	pg := startTempPostgres(t)
 	const requestTimeout = 3 * time.Second
 	bound := requestTimeout + time.Second
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(6), RotateRefreshTokens: true})
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(6), RotateRefreshTokens: true})
 	defer prov.Close()
 	cl := newCluster(t, prov, clusterConfig{instances: 2, dsn: pg.DSN, redis: redis, timeout: 2 * time.Second, requestTimeout: requestTimeout})
 	users := userIDs(5)
@@ -155,7 +155,7 @@ func TestPostgresRestart(t *testing.T) {
 func TestRedisRestart(t *testing.T) {
 	dsn := needPostgres(t)
 	rd := startTempRedis(t)
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(6), RotateRefreshTokens: true})
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(6), RotateRefreshTokens: true})
 	defer prov.Close()
 	cl := newCluster(t, prov, clusterConfig{instances: 2, dsn: dsn, redis: rd.Addr, requestTimeout: 3 * time.Second})
 	users := userIDs(5)

@@ -49,7 +49,7 @@ func TestProviderFaults(t *testing.T) {
 		timeout = 500 * time.Millisecond
 		bound   = timeout + 2*time.Second
 	)
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(8), RotateRefreshTokens: true})
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(8), RotateRefreshTokens: true})
 	defer prov.Close()
 	cl := newCluster(t, prov, clusterConfig{instances: 3, dsn: dsn, redis: redis, timeout: timeout})
 
@@ -142,7 +142,7 @@ func TestRefreshInAuthorizedHookKeepsRotatedToken(t *testing.T) {
 	dsn, redis := needPostgres(t), needRedis(t)
 	// The app's clock moves a token's life on every time it is read: the
 	// token is expired by the time the hook uses it.
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), AccessTokenTTL: time.Minute, RotateRefreshTokens: true})
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(1), AccessTokenTTL: time.Minute, RotateRefreshTokens: true})
 	defer prov.Close()
 	cl := newCluster(t, prov, clusterConfig{instances: 1, dsn: dsn, redis: redis, now: ticking(time.Minute)})
 	w := loginAll(t, cl, []string{"u001"})["u001"]
@@ -172,7 +172,7 @@ func TestBackgroundJobAfterRotationElsewhere(t *testing.T) {
 	dsn, redis := needPostgres(t), needRedis(t)
 	// The app's clock moves a token's life on every time it is read: every
 	// use refreshes.
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), AccessTokenTTL: time.Minute, RotateRefreshTokens: true})
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(1), AccessTokenTTL: time.Minute, RotateRefreshTokens: true})
 	defer prov.Close()
 	cl := newCluster(t, prov, clusterConfig{instances: 2, dsn: dsn, redis: redis, now: ticking(time.Minute)})
 	a, b := cl.insts[0], cl.insts[1]

@@ -54,7 +54,7 @@ func TestMultiInstanceSoak(t *testing.T) {
 		tokenLife    = 2 * time.Second
 		reloginEvery = 5 * time.Second
 	)
-	prov := NewTestProvider(ginoauthtest.Config{
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true,
 		Users:               Users(nUsers),
 		AccessTokenTTL:      tokenLife,
 		RotateRefreshTokens: true,

@@ -32,7 +32,7 @@ func TestConcurrentCallsAcrossInstances(t *testing.T) {
 	dsn, redis := needPostgres(t), needRedis(t)
 	for _, mode := range stormModes {
 		t.Run(mode.name, func(t *testing.T) {
-			prov := NewTestProvider(ginoauthtest.Config{Users: Users(1), RotateRefreshTokens: true, AccessTokenTTL: time.Minute})
+			prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(1), RotateRefreshTokens: true, AccessTokenTTL: time.Minute})
 			defer prov.Close()
 			var ahead atomic.Int64
 			clock := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
@@ -97,7 +97,7 @@ func runStorm(t *testing.T, dsn, redis string, dur time.Duration, cfg clusterCon
 		// A 2 s token counts as expired a quarter of its life early.
 		refreshEvery = tokenLife * 3 / 4
 	)
-	prov := NewTestProvider(ginoauthtest.Config{Users: Users(nUsers), AccessTokenTTL: tokenLife, RotateRefreshTokens: true})
+	prov := NewTestProvider(ginoauthtest.Config{InsecureAnyRedirectURI: true, Users: Users(nUsers), AccessTokenTTL: tokenLife, RotateRefreshTokens: true})
 	defer prov.Close()
 	cfg.instances, cfg.dsn, cfg.redis = 3, dsn, redis
 	cfg.dropAfterRefresh = func() bool { return rand.IntN(3) == 0 }

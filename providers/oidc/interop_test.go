@@ -19,7 +19,7 @@ import (
 // token verification and userinfo, with no knob of this test's own.
 func TestInteropGinoauthtest(t *testing.T) {
 	t.Parallel()
-	srv := ginoauthtest.NewServer(ginoauthtest.Config{AutoApprove: "1001", SendIssuer: true, RequirePKCE: true})
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", SendIssuer: true, RequirePKCE: true})
 	defer srv.Close()
 	var res result
 	var profile *ginoauth.Profile
