@@ -16,8 +16,14 @@ import (
 	"gorm.io/gorm"
 )
 
-// sealedPrefix starts every encrypted token column: "gcm1:<key id>:<base64>".
-const sealedPrefix = "gcm1:"
+// Sealed token columns are "gcm2:<key id>:<base64>": AES-GCM whose
+// associated data binds the token to its row and the row's owner. Columns
+// sealed by earlier versions, "gcm1:...", are bound to the row only; they
+// open with Config.AllowUnsealed, and Reencrypt seals them again.
+const (
+	sealedPrefix = "gcm2:"
+	legacyPrefix = "gcm1:"
+)
 
 // keyRing seals with its first key and opens with any of them.
 type keyRing struct {
@@ -72,9 +78,29 @@ func newKeyRing(keys [][]byte) (*keyRing, error) {
 	return r, nil
 }
 
-// associatedData binds a sealed token to its row, so a ciphertext copied
-// into another row (another user's) does not open.
-func associatedData(provider string, id int64) []byte {
+// associatedData binds a sealed token to its row and the row's owner (the
+// local user and the provider account), so that neither a ciphertext
+// copied into another row nor a row re-pointed at another user (by someone
+// with write access to the database but not the key) opens.
+func associatedData(provider string, a *Account) []byte {
+	b := make([]byte, 0, 64+len(provider))
+	b = append(b, "ginoauth gormstore v2\x00"...)
+	b = append(b, provider...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, a.ID, 10)
+	for _, v := range []*string{a.UserID, a.ProviderUserID} {
+		if v == nil {
+			b = append(b, 0, '-')
+		} else {
+			b = append(b, 0, '=')
+			b = append(b, *v...)
+		}
+	}
+	return b
+}
+
+// legacyAssociatedData is what "gcm1:" columns were sealed with.
+func legacyAssociatedData(provider string, id int64) []byte {
 	b := make([]byte, 0, 32+len(provider))
 	b = append(b, "ginoauth gormstore\x00"...)
 	b = append(b, provider...)
@@ -84,9 +110,9 @@ func associatedData(provider string, id int64) []byte {
 
 func (r *keyRing) primaryPrefix() string { return sealedPrefix + r.keys[0].id + ":" }
 
-func (r *keyRing) seal(plain []byte, provider string, id int64) string {
+func (r *keyRing) seal(plain []byte, provider string, a *Account) string {
 	k := r.keys[0]
-	ct := k.aead.Seal(nil, nil, plain, associatedData(provider, id))
+	ct := k.aead.Seal(nil, nil, plain, associatedData(provider, a))
 	var b strings.Builder
 	b.Grow(len(sealedPrefix) + len(k.id) + 1 + base64.RawStdEncoding.EncodedLen(len(ct)))
 	b.WriteString(sealedPrefix)
@@ -96,7 +122,11 @@ func (r *keyRing) seal(plain []byte, provider string, id int64) string {
 	return b.String()
 }
 
-func (r *keyRing) open(stored, provider string, id int64) ([]byte, error) {
+func (r *keyRing) open(stored, provider string, a *Account) ([]byte, error) {
+	ad := associatedData(provider, a)
+	if strings.HasPrefix(stored, legacyPrefix) {
+		ad = legacyAssociatedData(provider, a.ID)
+	}
 	rest := stored[len(sealedPrefix):]
 	kid, data, ok := strings.Cut(rest, ":")
 	if !ok {
@@ -113,17 +143,17 @@ func (r *keyRing) open(stored, provider string, id int64) ([]byte, error) {
 		if err != nil {
 			return nil, errors.New("malformed sealed token")
 		}
-		plain, err := k.aead.Open(nil, nil, ct, associatedData(provider, id))
+		plain, err := k.aead.Open(nil, nil, ct, ad)
 		if err != nil {
-			return nil, fmt.Errorf("sealed token does not open with key %s (wrong key, or the row was altered or copied)", kid)
+			return nil, fmt.Errorf("sealed token does not open with key %s (wrong key, or the row was altered, copied or given to another user)", kid)
 		}
 		return plain, nil
 	}
 	return nil, fmt.Errorf("the token is sealed with key %s, which is not in Config.Keys (was it removed too early?)", kid)
 }
 
-// encode turns t into the token column's value for row (provider, id).
-func (s *Store) encode(t *ginoauth.Token, provider string, id int64) (string, error) {
+// encode turns t into the token column's value for row a of provider.
+func (s *Store) encode(t *ginoauth.Token, provider string, a *Account) (string, error) {
 	data, err := ginoauth.MarshalToken(t)
 	if err != nil {
 		return "", fmt.Errorf("gormstore: encode token: %w", err)
@@ -131,27 +161,40 @@ func (s *Store) encode(t *ginoauth.Token, provider string, id int64) (string, er
 	if s.keys == nil {
 		return string(data), nil
 	}
-	return s.keys.seal(data, provider, id), nil
+	return s.keys.seal(data, provider, a), nil
 }
 
-// decode reads the token column of row (provider, id). Plain JSON is
-// accepted even with keys, so encryption can be turned on for an existing
-// table; Reencrypt then seals the old rows.
-func (s *Store) decode(stored, provider string, id int64) (*ginoauth.Token, error) {
+// decode reads the token column of row a of provider. With Keys, a column
+// that is plain JSON or sealed by an earlier version (not bound to its
+// owner) is refused, unless Config.AllowUnsealed says encryption is being
+// turned on or upgraded (Reencrypt then seals those rows).
+func (s *Store) decode(stored, provider string, a *Account) (*ginoauth.Token, error) {
 	data := []byte(stored)
-	if strings.HasPrefix(stored, sealedPrefix) {
-		plain, err := s.keys.open(stored, provider, id)
+	sealed := strings.HasPrefix(stored, sealedPrefix)
+	legacy := strings.HasPrefix(stored, legacyPrefix)
+	switch {
+	case s.keys != nil && !sealed && !s.cfg.AllowUnsealed:
+		return nil, fmt.Errorf("gormstore: account %d: %w", a.ID, ErrUnsealed)
+	case sealed || legacy:
+		plain, err := s.keys.open(stored, provider, a)
 		if err != nil {
-			return nil, fmt.Errorf("gormstore: account %d: %w", id, err)
+			return nil, fmt.Errorf("gormstore: account %d: %w", a.ID, err)
 		}
 		data = plain
 	}
 	t, err := ginoauth.UnmarshalToken(data)
 	if err != nil {
-		return nil, fmt.Errorf("gormstore: account %d: %w", id, err)
+		return nil, fmt.Errorf("gormstore: account %d: %w", a.ID, err)
 	}
 	return t, nil
 }
+
+// ErrUnsealed means a store with Config.Keys found a token that is not
+// sealed and bound to its owner: plain JSON (written before encryption was
+// turned on, or by someone with access to the database but not the keys)
+// or sealed by an earlier version. Set Config.AllowUnsealed while turning
+// encryption on, run Reencrypt, then remove it.
+var ErrUnsealed = errors.New("gormstore: the token is not sealed (run Reencrypt with Config.AllowUnsealed set)")
 
 // Reencrypt seals every stored token that is not sealed with the first key
 // of Config.Keys with that key: plain JSON rows written before encryption
@@ -172,7 +215,7 @@ func (s *Store) Reencrypt(ctx context.Context) (int, error) {
 	for {
 		var rows []Account
 		err := s.db.WithContext(ctx).Table(s.table).
-			Select("id", "provider", "token", "version").
+			Select("id", "provider", "user_id", "provider_user_id", "token", "version").
 			Where("id > ? AND token <> '' AND token NOT LIKE ?", lastID, s.keys.primaryPrefix()+"%").
 			Order("id").Limit(batch).Find(&rows).Error
 		if err != nil {
@@ -180,11 +223,11 @@ func (s *Store) Reencrypt(ctx context.Context) (int, error) {
 		}
 		for _, row := range rows {
 			lastID = row.ID
-			t, err := s.decode(row.Token, row.Provider, row.ID)
+			t, err := s.decode(row.Token, row.Provider, &row)
 			if err != nil {
 				return n, fmt.Errorf("gormstore: Reencrypt: %w", err)
 			}
-			enc, err := s.encode(t, row.Provider, row.ID)
+			enc, err := s.encode(t, row.Provider, &row)
 			if err != nil {
 				return n, err
 			}

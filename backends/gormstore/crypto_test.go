@@ -3,6 +3,7 @@ package gormstore_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -33,8 +34,9 @@ func TestEncryptionKeyRotation(t *testing.T) {
 		if err := save(plain, ctx, "github", "old", tok("plain-secret")); err != nil {
 			t.Fatal(err)
 		}
+		// While encryption is turned on, the plain row must stay readable.
 		open := func(keys ...[]byte) *gormstore.Store {
-			s, err := gormstore.New(db, gormstore.Config{Table: table, Keys: keys})
+			s, err := gormstore.New(db, gormstore.Config{Table: table, Keys: keys, AllowUnsealed: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +47,7 @@ func TestEncryptionKeyRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw := rawToken(t, db, table, "u1")
-		if !strings.HasPrefix(raw, "gcm1:"+gormstore.KeyID(key1)+":") || strings.Contains(raw, "secret") {
+		if !strings.HasPrefix(raw, "gcm2:"+gormstore.KeyID(key1)+":") || strings.Contains(raw, "secret") {
 			t.Fatalf("stored column %q: want sealed with key %s, no plaintext", raw, gormstore.KeyID(key1))
 		}
 		for _, u := range []string{"u1", "old"} {
@@ -64,15 +66,18 @@ func TestEncryptionKeyRotation(t *testing.T) {
 			t.Fatalf("Reencrypt: got %d, %v; want 2 (the plain row and the key1 row)", n, err)
 		}
 		for _, u := range []string{"u1", "old"} {
-			if raw := rawToken(t, db, table, u); !strings.HasPrefix(raw, "gcm1:"+gormstore.KeyID(key2)+":") {
+			if raw := rawToken(t, db, table, u); !strings.HasPrefix(raw, "gcm2:"+gormstore.KeyID(key2)+":") {
 				t.Errorf("%s after Reencrypt: %q, want sealed with key2", u, raw)
 			}
 		}
 		if n, err := s2.Reencrypt(ctx); err != nil || n != 0 {
 			t.Errorf("second Reencrypt: got %d, %v; want 0", n, err)
 		}
-		// The old key can go.
-		s3 := open(key2)
+		// The old key can go, and so can AllowUnsealed.
+		s3, err := gormstore.New(db, gormstore.Config{Table: table, Keys: [][]byte{key2}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for u, want := range map[string]string{"u1": "access-secret", "old": "plain-secret"} {
 			if got, err := load(s3, ctx, "github", u); err != nil || got.AccessToken != want {
 				t.Errorf("key2-only store, %s: got %v, %v; want %s", u, got, err, want)
@@ -117,5 +122,35 @@ func TestKeyID(t *testing.T) {
 	}
 	if gormstore.KeyID(key1) == gormstore.KeyID(key2) {
 		t.Error("two keys have one ID")
+	}
+}
+
+// TestSealedTokenBoundToOwner: the outside review's finding. With write
+// access to the table but not the key, re-pointing a victim's row at
+// another local user, or writing a plaintext token into a row, gives
+// nobody a token: the sealed token is bound to its owner, and a store with
+// keys refuses unsealed rows (ErrUnsealed).
+func TestSealedTokenBoundToOwner(t *testing.T) {
+	t.Parallel()
+	db := openSQLite(t)
+	s := newStore(t, db, gormstore.Config{Keys: [][]byte{key1}})
+	ctx := context.Background()
+	if err := save(s, ctx, "github", "victim", tok("victim-token")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Table(s.Table()).Where("user_id = ?", "victim").Update("user_id", "attacker").Error; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := load(s, ctx, "github", "attacker"); err == nil || !strings.Contains(err.Error(), "does not open") {
+		t.Fatalf("row re-pointed at another user: got %v, %v; want an error", got, err)
+	}
+	if err := save(s, ctx, "github", "other", tok("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Table(s.Table()).Where("user_id = ?", "other").Update("token", `{"access_token":"planted"}`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := load(s, ctx, "github", "other"); !errors.Is(err, gormstore.ErrUnsealed) {
+		t.Fatalf("plaintext row in a sealed store: got %v, %v; want ErrUnsealed", got, err)
 	}
 }

@@ -282,7 +282,7 @@ func (l *Linker) Unlink(ctx context.Context, bp *ginoauth.Blueprint, userID stri
 		}
 		row := rows[0]
 		if row.Token != "" {
-			tok, decodeErr = s.decode(row.Token, provider, row.ID)
+			tok, decodeErr = s.decode(row.Token, provider, &row)
 		}
 		row.Token = ""
 		if l.cfg.OnUnlink != nil {

@@ -49,12 +49,23 @@ type Config struct {
 	Table string
 
 	// Keys turns on encryption at rest: tokens are sealed with AES-GCM
-	// under Keys[0] (16, 24 or 32 bytes), with the row's provider and ID
-	// as associated data. Every key in the list can open tokens, so keys
-	// rotate: put a new key first, run Reencrypt, then drop the old one.
-	// Keep the keys out of the database and the source code. Optional.
-	// Default none: tokens are stored as JSON.
+	// under Keys[0] (16, 24 or 32 bytes), bound to their row and its owner
+	// (provider, row ID, user ID and provider user ID are the associated
+	// data), so a token copied into another row or a row re-pointed at
+	// another user does not open. Every key in the list can open tokens, so
+	// keys rotate: put a new key first, run Reencrypt, then drop the old
+	// one. Keep the keys out of the database and the source code. Rows that
+	// are not sealed are refused (see AllowUnsealed). Optional. Default
+	// none: tokens are stored as JSON.
 	Keys [][]byte
+
+	// AllowUnsealed lets a store with Keys read tokens that are not sealed
+	// and bound to their owner: plain JSON, or sealed by an earlier version.
+	// Set it while turning encryption on for an existing table (or after
+	// upgrading), run Reencrypt, then remove it. Optional. Default false:
+	// such rows fail with ErrUnsealed, so a row written into the table by
+	// someone without the keys is never taken for a token.
+	AllowUnsealed bool
 
 	// CacheTTL turns on a per-process read cache of tokens by (provider,
 	// user) for this long. Writes through this Store invalidate it at once;
@@ -367,7 +378,7 @@ func (s *Store) load(db *gorm.DB, provider, userID string) (*ginoauth.Token, err
 	}
 	var t *ginoauth.Token
 	if row != nil {
-		if t, err = s.decode(row.Token, provider, row.ID); err != nil {
+		if t, err = s.decode(row.Token, provider, row); err != nil {
 			return nil, err
 		}
 	}
@@ -385,7 +396,7 @@ func (s *Store) load(db *gorm.DB, provider, userID string) (*ginoauth.Token, err
 // recently updated one (with a token, if withToken), or nil.
 func (s *Store) current(db *gorm.DB, provider, userID string, withToken bool) (*Account, error) {
 	var rows []Account
-	q := db.Table(s.table).Select("id", "token", "version", "provider_user_id").
+	q := db.Table(s.table).Select("id", "token", "version", "user_id", "provider_user_id").
 		Where("provider = ? AND user_id = ?", provider, userID)
 	if withToken {
 		q = q.Where("token <> ''")
@@ -438,7 +449,7 @@ func (s *Store) writeToken(db *gorm.DB, provider string, row *Account, t *ginoau
 	enc := ""
 	if t != nil {
 		var err error
-		if enc, err = s.encode(t, provider, row.ID); err != nil {
+		if enc, err = s.encode(t, provider, row); err != nil {
 			return false, err
 		}
 	}
@@ -457,7 +468,7 @@ func (s *Store) insert(tx *gorm.DB, a Account, t *ginoauth.Token) (Account, erro
 	a.ID, a.CreatedAt, a.UpdatedAt, a.Version = 0, now, now, 1
 	a.Token = ""
 	if s.keys == nil {
-		enc, err := s.encode(t, a.Provider, 0)
+		enc, err := s.encode(t, a.Provider, &a)
 		if err != nil {
 			return a, err
 		}
@@ -467,7 +478,7 @@ func (s *Store) insert(tx *gorm.DB, a Account, t *ginoauth.Token) (Account, erro
 		return a, err
 	}
 	if s.keys != nil {
-		enc, err := s.encode(t, a.Provider, a.ID)
+		enc, err := s.encode(t, a.Provider, &a)
 		if err != nil {
 			return a, err
 		}
@@ -516,7 +527,7 @@ func (s *Store) casLoop(db *gorm.DB, provider string, old, new *ginoauth.Token, 
 			// Deleted meanwhile (logout, unlink): do not bring it back.
 			return nil, nil
 		}
-		cur, err := s.decode(row.Token, provider, row.ID)
+		cur, err := s.decode(row.Token, provider, row)
 		if err != nil {
 			return nil, err
 		}
@@ -615,7 +626,7 @@ func (r *anonRef) setID(id int64) error {
 
 func (s *Store) anonRow(db *gorm.DB, provider string, id int64) (*Account, error) {
 	var rows []Account
-	err := db.Table(s.table).Select("id", "token", "version", "provider_user_id").
+	err := db.Table(s.table).Select("id", "token", "version", "user_id", "provider_user_id").
 		Where("id = ? AND provider = ? AND user_id IS NULL AND token <> ''", id, provider).
 		Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
@@ -638,7 +649,7 @@ func (r *anonRef) Load(ctx context.Context) (*ginoauth.Token, error) {
 	if row == nil {
 		return nil, ginoauth.ErrNoToken
 	}
-	return r.s.decode(row.Token, r.provider, row.ID)
+	return r.s.decode(row.Token, r.provider, row)
 }
 
 func (r *anonRef) Swap(ctx context.Context, old, new *ginoauth.Token) (*ginoauth.Token, error) {
