@@ -16,19 +16,40 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/backends/gormstore"
+	"gorm.io/gorm"
 )
 
 // Session keys.
 const (
 	sessionUserID = "user_id"
+	sessionGen    = "session_gen" // the user's session generation at login
 	sessionCSRF   = "csrf"
 )
 
+// verifiedUserKey caches userID's answer for the rest of the request.
+type verifiedUserKey struct{}
+
 func (a *app) session(c *gin.Context) sessions.Session { return sessions.Default(c) }
 
-// userID is who is logged in: gormstore's Config.UserID.
+// userID is who is logged in: gormstore's Config.UserID. A session counts
+// only while its generation is the user's current one: logging out bumps
+// it, which ends every copy of the session, not only the browser's.
 func (a *app) userID(c *gin.Context) (string, bool) {
-	id, _ := a.session(c).Get(sessionUserID).(string)
+	if v, ok := c.Get(verifiedUserKey{}); ok {
+		id, _ := v.(string)
+		return id, id != ""
+	}
+	s := a.session(c)
+	id, _ := s.Get(sessionUserID).(string)
+	gen, _ := s.Get(sessionGen).(int)
+	if id != "" {
+		var u User
+		err := a.db.WithContext(c.Request.Context()).Select("id", "session_gen").First(&u, "id = ?", id).Error
+		if err != nil || u.SessionGen != gen {
+			id = "" // ended by a logout elsewhere, or the user is gone
+		}
+	}
+	c.Set(verifiedUserKey{}, id)
 	return id, id != ""
 }
 
@@ -214,10 +235,20 @@ func (a *app) disconnect(c *gin.Context) {
 	a.redirectHome(c)
 }
 
-// logout ends the local session. Linked accounts and their tokens stay.
+// logout ends the local session, and every copy of it: the user's session
+// generation moves on. Linked accounts and their tokens stay.
 func (a *app) logout(c *gin.Context) {
+	if id, ok := a.userID(c); ok {
+		err := a.db.WithContext(c.Request.Context()).Model(&User{}).Where("id = ?", id).
+			Update("session_gen", gorm.Expr("session_gen + 1")).Error
+		if err != nil {
+			a.render(c, http.StatusInternalServerError, "error", gin.H{"Title": "Something went wrong", "Message": "The database did not answer. Please try again."})
+			return
+		}
+	}
 	s := a.session(c)
 	s.Clear()
+	c.Set(verifiedUserKey{}, "")
 	a.flash(c, "You are logged out. Your connected accounts are kept for your next visit.")
 	a.redirectHome(c)
 }

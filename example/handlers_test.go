@@ -281,7 +281,7 @@ func TestTokensEncryptedAtRest(t *testing.T) {
 	if err := a.db.Table(gormstore.DefaultTable).Find(&rows).Error; err != nil || len(rows) != 1 {
 		t.Fatalf("rows: got %d, %v; want 1", len(rows), err)
 	}
-	if got := rows[0].Token; !strings.HasPrefix(got, "gcm1:") || strings.Contains(got, "access_token") {
+	if got := rows[0].Token; !strings.HasPrefix(got, "gcm2:") || strings.Contains(got, "access_token") {
 		t.Errorf("stored token: got a value starting %q, want an AES-GCM sealed token", got[:min(len(got), 8)])
 	}
 }
@@ -502,5 +502,36 @@ func TestSignUpKeepsOnlyVerifiedEmails(t *testing.T) {
 		if u.Email != tc.want {
 			t.Errorf("provider user %s: local email %q, want %q", tc.user, u.Email, tc.want)
 		}
+	}
+}
+
+// TestLogoutEndsCopiedSessions: the outside review found that a session
+// cookie copied before the logout stayed valid for 30 days. Logging out
+// ends every copy of the session.
+func TestLogoutEndsCopiedSessions(t *testing.T) {
+	t.Parallel()
+	_, ts := startApp(t, nil)
+	v := newVisitor(t, ts)
+	v.login("dev", "1001")
+	if v.localUser() == "" {
+		t.Fatal("not logged in")
+	}
+	u, _ := url.Parse(ts.URL)
+	stolen := v.c.Jar.Cookies(u) // copied by an attacker before the logout
+	if p := v.post("/logout", url.Values{"csrf_token": {v.csrf()}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("logout: got %d", p.Status)
+	}
+	thief := newVisitor(t, ts)
+	thief.c.Jar.SetCookies(u, stolen)
+	if got := thief.localUser(); got != "" {
+		t.Errorf("the copied session still logs in user %q after the logout", got)
+	}
+	if p := thief.get("/profile/dev"); p.Status == http.StatusOK {
+		t.Errorf("the copied session still reaches the profile: %d", p.Status)
+	}
+	// The user logs in again and is the same user.
+	v.login("dev", "1001")
+	if v.localUser() == "" {
+		t.Error("logging in again after the logout failed")
 	}
 }

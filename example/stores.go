@@ -54,6 +54,7 @@ func sessionStore(cfg config) (sessions.Store, error) {
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "http" {
 		opts = ginoauth.InsecureDevSessionOptions() // plain http on 127.0.0.1
 	}
+	opts.MaxAge = 12 * 3600 // a working day, not the 30-day default: a stolen cookie ages out
 	store.Options(opts)
 	return store, nil
 }

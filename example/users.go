@@ -15,10 +15,13 @@ import (
 // User is the application's own user: the account a person has here,
 // whatever provider accounts they log in with.
 type User struct {
-	ID        uint `gorm:"primaryKey"`
-	Name      string
-	Email     string
-	CreatedAt time.Time
+	ID    uint `gorm:"primaryKey"`
+	Name  string
+	Email string
+	// SessionGen grows at every logout; sessions from before it no longer
+	// count (see app.userID).
+	SessionGen int `gorm:"not null;default:0"`
+	CreatedAt  time.Time
 }
 
 // OAuthAccount is gormstore's token table with two columns of our own,
@@ -40,8 +43,14 @@ func (a *app) linkConfig() gormstore.LinkConfig {
 		// Login runs after a successful link: remember who is logged in. The
 		// blueprint saves the session after the hook.
 		Login: func(c *gin.Context, userID string) error {
+			var u User
+			if err := a.db.WithContext(c.Request.Context()).Select("id", "session_gen").First(&u, "id = ?", userID).Error; err != nil {
+				return err
+			}
 			s := a.session(c)
 			s.Set(sessionUserID, userID)
+			s.Set(sessionGen, u.SessionGen)
+			c.Set(verifiedUserKey{}, userID)
 			s.Set(sessionCSRF, newToken()) // a fresh CSRF token per login
 			return nil
 		},

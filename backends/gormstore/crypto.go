@@ -36,7 +36,7 @@ type ringKey struct {
 }
 
 // KeyID returns the identifier under which tokens sealed with key are
-// stored ("gcm1:<id>:..."), to check which key rows use, for example
+// stored ("gcm2:<id>:..."), to check which key rows use, for example
 //
 //	SELECT count(*) FROM oauth_accounts WHERE token LIKE 'gcm1:<id>:%'
 //

@@ -42,7 +42,7 @@ type Account struct {
 	// UserID is the local user's ID, or nil for an anonymous visitor's
 	// token (see Config.UserID).
 	UserID *string `gorm:"size:191;index:,composite:provider_user,priority:2"`
-	// Token is the stored token: JSON, or "gcm1:..." when sealed with
+	// Token is the stored token: JSON, or "gcm2:..." when sealed with
 	// Config.Keys. It is empty when the user logged out of the provider but
 	// the link is kept. Never log it.
 	Token string `gorm:"not null"`
