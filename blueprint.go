@@ -144,6 +144,9 @@ type Blueprint struct {
 	logger   *slog.Logger
 	oauth    oauth2.Config // template; never mutated after New
 	apiBase  *url.URL
+	// tokenOrigins are the origins API requests may carry the token to;
+	// nil: any.
+	tokenOrigins map[string]bool
 	proxies  []*net.IPNet
 	flow     flow
 
@@ -282,6 +285,17 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 			}
 		}
 		b.apiBase = u
+		b.tokenOrigins = map[string]bool{origin(u): true}
+	}
+	for _, o := range p.APIOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, configError(name, fmt.Sprintf("Provider.APIOrigins: %q is not an origin such as https://api.example.com", o))
+		}
+		if b.tokenOrigins == nil {
+			b.tokenOrigins = map[string]bool{}
+		}
+		b.tokenOrigins[origin(u)] = true
 	}
 	b.loginPath = cfg.LoginPath
 	if b.loginPath == "" {

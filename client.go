@@ -235,6 +235,10 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+	if t.b.tokenOrigins != nil && !t.b.tokenOrigins[origin(u)] && req.Response == nil {
+		closeBody(req)
+		return nil, errors.New("ginoauth: " + t.b.name + ": " + origin(u) + " is not the API's origin: the token goes only to APIBaseURL's origin and Provider.APIOrigins")
+	}
 	tok, err := t.src.token(req.Context())
 	if err != nil {
 		closeBody(req)
@@ -291,14 +295,24 @@ func (t *apiTransport) sentToken(req *http.Request, u *url.URL) bool {
 	return !crossOriginRedirect(req, u)
 }
 
+// origin is u's scheme and host, lowercase, with the scheme's default port
+// left out.
+func origin(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	scheme := strings.ToLower(u.Scheme)
+	if h, port, ok := strings.Cut(host, ":"); ok && (scheme == "https" && port == "443" || scheme == "http" && port == "80") && !strings.Contains(port, ":") {
+		host = h
+	}
+	return scheme + "://" + host
+}
+
 // crossOriginRedirect reports whether req follows a redirect from another
 // origin (scheme, host and port) than u's.
 func crossOriginRedirect(req *http.Request, u *url.URL) bool {
 	if req.Response == nil || req.Response.Request == nil {
 		return false
 	}
-	prev := req.Response.Request.URL
-	return !strings.EqualFold(prev.Scheme, u.Scheme) || !strings.EqualFold(prev.Host, u.Host)
+	return origin(req.Response.Request.URL) != origin(u)
 }
 
 // send sends one authorized copy of req to u.

@@ -371,6 +371,13 @@ type Provider struct {
 	// are resolved against (RFC 3986; a missing trailing slash is added so
 	// no path segment is dropped). Optional.
 	APIBaseURL string
+	// APIOrigins are further origins ("https://host" or
+	// "https://host:port") that API requests made with [Blueprint.Client]
+	// may carry the token to, besides APIBaseURL's: a userinfo endpoint on
+	// another host, a provider's regional API hosts. A request to any other
+	// origin fails instead of sending the token there. Optional. Without
+	// APIBaseURL and APIOrigins, any origin the app names gets the token.
+	APIOrigins []string
 	// Scopes are the default scopes. Optional.
 	Scopes []string
 	// ScopeSeparator joins scopes in the authorization URL. Optional.

@@ -242,3 +242,43 @@ func TestSecurityLoginPOSTOnly(t *testing.T) {
 		t.Errorf("error kind: got %s, want cross_origin", e.Kind)
 	}
 }
+
+// TestSecurityTokenOnlyToAPIOrigins: the API client sends the token only to
+// the API base's origin and Provider.APIOrigins; a request to any other
+// origin fails without reaching it.
+func TestSecurityTokenOnlyToAPIOrigins(t *testing.T) {
+	t.Parallel()
+	stub := &stubTransport{auth: map[string]string{}, reply: func(r *http.Request) *http.Response {
+		return stubResponse(r, http.StatusOK, nil, "ok")
+	}}
+	st := ownerStorage()
+	bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+		Name: "p", Endpoint: oauth2.Endpoint{AuthURL: "https://p.example/a", TokenURL: "https://p.example/t"},
+		APIBaseURL: "https://api.p.example/v1/", APIOrigins: []string{"https://userinfo.p.example"},
+	}, ginoauth.Config{ClientID: "id", Storage: st, HTTPClient: &http.Client{Transport: stub}}))
+	clientIn(t, bp, st, &ginoauth.Token{AccessToken: "secret-token"}, func(client *http.Client) {
+		for _, u := range []string{"https://api.p.example/v1/me", "https://API.p.example:443/v2/x", "https://userinfo.p.example/me"} {
+			resp, err := client.Get(u)
+			if err != nil {
+				t.Errorf("%s: %v", u, err)
+				continue
+			}
+			resp.Body.Close()
+		}
+		for _, u := range []string{"https://evil.example/x", "http://api.p.example/v1/me", "https://api.p.example:8443/v1/me"} {
+			if resp, err := client.Get(u); err == nil {
+				resp.Body.Close()
+				t.Errorf("%s: sent, want an error", u)
+			}
+		}
+	})
+	for u, auth := range stub.auth {
+		lu := strings.ToLower(u)
+		if !strings.HasPrefix(lu, "https://api.p.example") && !strings.HasPrefix(lu, "https://userinfo.p.example/") || auth != "Bearer secret-token" {
+			t.Errorf("request to %s with Authorization %q", u, auth)
+		}
+	}
+	if len(stub.auth) != 3 {
+		t.Errorf("%d requests reached the network, want 3", len(stub.auth))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -189,6 +190,11 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 	}
 	if m.UserInfoURL != "" {
 		p.Profile = UserInfo(m.UserInfoURL)
+		if u, err := url.Parse(m.UserInfoURL); err == nil && u.Host != "" {
+			// The userinfo endpoint may be on another host than the
+			// issuer (Google's is): it gets the token too.
+			p.APIOrigins = append(p.APIOrigins, u.Scheme+"://"+u.Host)
+		}
 	} else {
 		p.Profile = ClaimsProfile
 	}

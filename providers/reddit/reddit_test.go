@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ginoauth/ginoauth"
@@ -74,6 +75,9 @@ func TestUserAgent(t *testing.T) {
 	var viaCallerTransport bool
 	caller := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		viaCallerTransport = true
+		// Reddit's API host is served by the test server.
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host = "http", strings.TrimPrefix(srv.URL, "http://")
 		return http.DefaultTransport.RoundTrip(r)
 	})}
 	const ua = "web:com.example.app:v1.0 (by /u/example)"
@@ -82,7 +86,7 @@ func TestUserAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := bp.ClientFor(context.Background(), &ref{&ginoauth.Token{AccessToken: "tok"}})
-	resp, err := client.Get(srv.URL + "/api/v1/me")
+	resp, err := client.Get("api/v1/me")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +97,7 @@ func TestUserAgent(t *testing.T) {
 	if !viaCallerTransport {
 		t.Error("the caller's HTTPClient transport was not used")
 	}
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, "api/v1/me", nil)
 	req.Header.Set("User-Agent", "custom/1")
 	resp, err = client.Do(req)
 	if err != nil {

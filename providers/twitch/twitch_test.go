@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ginoauth/ginoauth"
@@ -84,11 +85,17 @@ func TestClientIDFromEnv(t *testing.T) {
 		io.WriteString(w, `{"data":[]}`)
 	}))
 	defer srv.Close()
-	bp, err := twitch.New(twitch.Config{})
+	// Twitch's API host is served by the test server.
+	toSrv := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.URL.Scheme, r.URL.Host = "http", strings.TrimPrefix(srv.URL, "http://")
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	bp, err := twitch.New(twitch.Config{Config: ginoauth.Config{HTTPClient: toSrv}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := bp.ClientFor(context.Background(), &ref{&ginoauth.Token{AccessToken: "tok"}}).Get(srv.URL + "/helix/streams")
+	resp, err := bp.ClientFor(context.Background(), &ref{&ginoauth.Token{AccessToken: "tok"}}).Get("streams")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,3 +114,7 @@ func TestRevokesTheAccessToken(t *testing.T) {
 		t.Fatalf("RevokeAccessToken = %v, RevocationURL = %q; want Twitch's access-token revocation", p.RevokeAccessToken, p.RevocationURL)
 	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

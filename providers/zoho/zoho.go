@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -95,8 +96,15 @@ func Provider(cfg Config) ginoauth.Provider {
 	if cfg.RepromptConsent {
 		params["prompt"] = "consent"
 	}
+	origins := make([]string, 0, len(apiHosts))
+	for h := range apiHosts {
+		origins = append(origins, "https://"+h)
+	}
+	slices.Sort(origins)
 	return ginoauth.Provider{
 		Name: name,
+		// The profile request goes to the data center the token names.
+		APIOrigins: origins,
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   "https://" + accounts + "/oauth/v2/auth",
 			TokenURL:  "https://" + accounts + "/oauth/v2/token",
