@@ -147,8 +147,8 @@ type Blueprint struct {
 	// tokenOrigins are the origins API requests may carry the token to;
 	// nil: any.
 	tokenOrigins map[string]bool
-	proxies  []*net.IPNet
-	flow     flow
+	proxies      []*net.IPNet
+	flow         flow
 
 	loginPath, authorizedPath string
 	mountedLogin              string // absolute path of the login route once registered
