@@ -124,7 +124,8 @@ type sourceKey struct{ b *Blueprint }
 
 // Client returns an *http.Client for the provider's API that carries the
 // user's token. Relative URLs ("user", "v1/me") are resolved against the
-// provider's API base URL, and the token is sent to that origin only.
+// provider's API base URL. The token goes only to that origin and to
+// Provider.APIOrigins: a request to any other origin fails.
 //
 // When the token has expired, the client refreshes it first, once however
 // many requests and app instances need it at the same moment, saves the new
