@@ -558,7 +558,7 @@ func TestRender(t *testing.T) {
 func TestErrorKinds(t *testing.T) {
 	root := repoRoot(t)
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filepath.Join(root, "ginoauth.go"), nil, 0)
+	f, err := parser.ParseFile(fset, filepath.Join(root, "errors.go"), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -591,7 +591,7 @@ func TestErrorKinds(t *testing.T) {
 		}
 	}
 	if n < 10 {
-		t.Fatalf("found %d Kind constants in ginoauth.go, want at least 10", n)
+		t.Fatalf("found %d Kind constants in errors.go, want at least 10", n)
 	}
 }
 
