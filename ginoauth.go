@@ -308,23 +308,6 @@ type RefreshLocker interface {
 	LockRefresh(ctx context.Context, t *Token) (unlock func(), err error)
 }
 
-type clientIDKey struct{}
-
-// WithClientID returns ctx carrying an OAuth client ID, as the blueprint
-// passes it to an [IDTokenVerifier]; [ClientID] reads it back. Tests of
-// custom verifiers use it.
-func WithClientID(ctx context.Context, clientID string) context.Context {
-	return context.WithValue(ctx, clientIDKey{}, clientID)
-}
-
-// ClientID returns the OAuth client ID of the blueprint on whose behalf ctx
-// runs a token exchange, refresh or ID-token check, for an
-// [IDTokenVerifier] that needs the audience to expect.
-func ClientID(ctx context.Context) (string, bool) {
-	id, ok := ctx.Value(clientIDKey{}).(string)
-	return id, ok && id != ""
-}
-
 // Profile is a provider user's profile, normalized across providers.
 type Profile struct {
 	ID            string          `json:"id"` // the provider's stable user ID
@@ -341,12 +324,12 @@ type Profile struct {
 type ProfileFunc func(ctx context.Context, client *http.Client, t *Token) (*Profile, error)
 
 // IDTokenVerifier checks an OpenID Connect ID token: signature, issuer,
-// audience and expiry. After the code exchange nonce is the value the login
-// sent, and the verifier must require the token's nonce claim to equal it.
-// After a refresh nonce is "": the refreshed token needs no nonce (OpenID
-// Connect Core 12.2). It returns the verified claims, which become the
-// token's "id_token_claims" extra field.
-type IDTokenVerifier func(ctx context.Context, rawIDToken, nonce string) (claims map[string]any, err error)
+// audience (clientID, the blueprint's client ID) and expiry. After the code
+// exchange nonce is the value the login sent, and the verifier must require
+// the token's nonce claim to equal it. After a refresh nonce is "": the
+// refreshed token needs no nonce (OpenID Connect Core 12.2). It returns the
+// verified claims, which become the token's "id_token_claims" extra field.
+type IDTokenVerifier func(ctx context.Context, clientID, rawIDToken, nonce string) (claims map[string]any, err error)
 
 // Provider describes an OAuth 2 authorization server. It is plain data: the
 // packages in providers/ return ready-made values, and any other provider is

@@ -545,7 +545,7 @@ func TestInteropOIDCVerifier(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			claims, err := oidc.NewVerifier(vc)(ctx, tt.token, tt.nonce)
+			claims, err := oidc.NewVerifier(vc)(ctx, "", tt.token, tt.nonce)
 			if tt.wantOK {
 				if err != nil {
 					t.Fatalf("got error %v, want none", err)

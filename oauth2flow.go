@@ -279,7 +279,6 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 	}
 	capture := &captureTransport{base: b.baseTransport()}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
-	ctx = WithClientID(ctx, b.oauth.ClientID)
 	ot, err := cfg.Exchange(ctx, code, opts...)
 	if err != nil {
 		return nil, tokenEndpointError(KindExchangeFailed, err)
@@ -290,7 +289,7 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 			return nil, &Error{Kind: KindIDTokenInvalid, Err: errors.New("token response has no id_token")}
 		}
 		if t.IDToken != "" {
-			claims, err := b.provider.VerifyIDToken(ctx, t.IDToken, p.Nonce)
+			claims, err := b.provider.VerifyIDToken(ctx, b.oauth.ClientID, t.IDToken, p.Nonce)
 			if err != nil {
 				return nil, &Error{Kind: KindIDTokenInvalid, Err: err}
 			}

@@ -292,7 +292,6 @@ func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token
 	}
 	capture := &captureTransport{base: b.baseTransport(), extra: b.provider.RefreshParams}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
-	ctx = WithClientID(ctx, b.oauth.ClientID)
 	ot, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
 	if err != nil {
 		ge := tokenEndpointError(KindRefreshFailed, err)
@@ -312,7 +311,7 @@ func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token
 	} else if nt.IDToken != old.IDToken && b.provider.VerifyIDToken != nil {
 		// OpenID Connect Core 12.2: a refreshed ID token is verified like the
 		// first one, for the same subject; it carries no new nonce.
-		claims, err := b.provider.VerifyIDToken(ctx, nt.IDToken, "")
+		claims, err := b.provider.VerifyIDToken(ctx, b.oauth.ClientID, nt.IDToken, "")
 		if err != nil {
 			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: err}
 		}

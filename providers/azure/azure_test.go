@@ -134,7 +134,7 @@ func TestTenantChecks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = p.VerifyIDToken(context.Background(), raw, "n")
+			_, err = p.VerifyIDToken(context.Background(), "", raw, "n")
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("got %v, want valid", err)

@@ -141,7 +141,7 @@ func TestHostedDomain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = p.VerifyIDToken(context.Background(), raw, "n-1")
+			_, err = p.VerifyIDToken(context.Background(), "", raw, "n-1")
 			if (err == nil) != tt.ok {
 				t.Errorf("got %v, want ok=%v", err, tt.ok)
 			}

@@ -90,7 +90,7 @@ func TestLinkedIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.VerifyIDToken(context.Background(), raw, "n"); err != nil {
+		if _, err := p.VerifyIDToken(context.Background(), "", raw, "n"); err != nil {
 			t.Errorf("got %v, want a token without nonce accepted", err)
 		}
 		base["nonce"] = "other"
@@ -98,7 +98,7 @@ func TestLinkedIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.VerifyIDToken(context.Background(), raw, "n"); !errors.Is(err, oidc.ErrNonceMismatch) {
+		if _, err := p.VerifyIDToken(context.Background(), "", raw, "n"); !errors.Is(err, oidc.ErrNonceMismatch) {
 			t.Errorf("got %v, want ErrNonceMismatch", err)
 		}
 	})

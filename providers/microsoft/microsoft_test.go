@@ -51,7 +51,7 @@ func TestPersonalAccountsOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.VerifyIDToken(context.Background(), raw, "n"); (err == nil) != tc.ok {
+		if _, err := p.VerifyIDToken(context.Background(), "", raw, "n"); (err == nil) != tc.ok {
 			t.Errorf("tenant %s: got %v, want ok=%v", tc.tid, err, tc.ok)
 		}
 	}

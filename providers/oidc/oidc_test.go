@@ -455,7 +455,7 @@ func TestNewVerifierDirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims, err := v(context.Background(), raw, "n")
+	claims, err := v(context.Background(), "", raw, "n")
 	if err != nil {
 		t.Fatalf("got %v, want valid (the Now seam sets the clock)", err)
 	}
@@ -463,7 +463,7 @@ func TestNewVerifierDirect(t *testing.T) {
 		t.Errorf("got sub %v, want s", claims["sub"])
 	}
 	// After a refresh the blueprint passes no nonce: the rest is checked.
-	if _, err := v(context.Background(), raw, ""); err != nil {
+	if _, err := v(context.Background(), "", raw, ""); err != nil {
 		t.Errorf("refreshed token: got %v, want valid without a nonce check", err)
 	}
 	expired, err := good.Sign(map[string]any{"iss": op.issuer(), "aud": clientID, "sub": "s",
@@ -471,11 +471,11 @@ func TestNewVerifierDirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v(context.Background(), expired, ""); err == nil {
+	if _, err := v(context.Background(), "", expired, ""); err == nil {
 		t.Error("refreshed token: got an expired token accepted")
 	}
 	noClient := oidc.NewVerifier(oidc.VerifierConfig{Issuer: op.issuer(), JWKSURL: op.issuer() + "/jwks"})
-	if _, err := noClient(context.Background(), raw, "n"); !errors.Is(err, oidc.ErrNoClientID) {
+	if _, err := noClient(context.Background(), "", raw, "n"); !errors.Is(err, oidc.ErrNoClientID) {
 		t.Errorf("got %v, want ErrNoClientID", err)
 	}
 	if !slices.Contains([]int{0}, op.count("/.well-known/openid-configuration")) {

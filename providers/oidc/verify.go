@@ -37,7 +37,8 @@ type VerifierConfig struct {
 	// JWKSURL is the provider's JSON Web Key Set. Optional. Default: the
 	// jwks_uri of Issuer's discovery document, read on first use.
 	JWKSURL string
-	// ClientID is the expected audience. Required.
+	// ClientID is the expected audience. Optional. Default: the client ID
+	// the blueprint passes to the verifier.
 	ClientID string
 	// SupportedSigningAlgs are the accepted signature algorithms.
 	// Optional. Default RS256.
@@ -62,12 +63,18 @@ type VerifierConfig struct {
 	Now func() time.Time
 }
 
+// maxClockSkew is how far in the future an ID token's iat may lie.
+const maxClockSkew = 5 * time.Minute
+
 // NewVerifier returns a [ginoauth.IDTokenVerifier] that accepts an ID token
 // only if its signature verifies with the issuer's keys and an allowed
-// algorithm, its issuer and audience are the expected ones (and, with
-// several audiences, any "azp" claim is the client ID), it has not expired,
-// and, after a login, its nonce claim equals the nonce the login sent. It
-// returns the token's claims.
+// algorithm, its issuer is the expected one, its audience contains the
+// client ID (VerifierConfig.ClientID, or the blueprint's), it names a
+// subject, an "azp" claim (required with several audiences) is the client
+// ID, it has not expired and was not issued in the future (5 minutes of
+// clock skew allowed), and, after a login, its nonce claim equals the nonce
+// the login sent (OpenID Connect Core section 3.1.3.7). It returns the
+// token's claims.
 //
 // The blueprint passes an empty nonce for an ID token that comes with a
 // refreshed access token; OpenID Connect Core section 12.2 gives such a
@@ -88,19 +95,22 @@ func NewVerifier(vc VerifierConfig) ginoauth.IDTokenVerifier {
 		keys = &discoveredKeys{issuer: vc.Issuer, client: hc, timeout: timeout(vc.Timeout)}
 	}
 	v := gooidc.NewVerifier(vc.Issuer, keys, &gooidc.Config{
-		ClientID: vc.ClientID,
-		// Without a configured client ID the audience is checked below
-		// against the blueprint's, which the core puts in ctx.
-		SkipClientIDCheck:    vc.ClientID == "",
+		// The audience is checked below, against the client ID the
+		// blueprint passes (or VerifierConfig.ClientID).
+		SkipClientIDCheck:    true,
 		SupportedSigningAlgs: slices.Clone(vc.SupportedSigningAlgs),
 		SkipIssuerCheck:      vc.SkipIssuerCheck,
 		Now:                  vc.Now,
 	})
-	clientID, allowMissing, check, skipIss := vc.ClientID, vc.AllowMissingNonce, vc.CheckClaims, vc.SkipIssuerCheck
-	return func(ctx context.Context, rawIDToken, nonce string) (map[string]any, error) {
-		audience := clientID
+	configured, allowMissing, check, skipIss := vc.ClientID, vc.AllowMissingNonce, vc.CheckClaims, vc.SkipIssuerCheck
+	now := vc.Now
+	if now == nil {
+		now = time.Now
+	}
+	return func(ctx context.Context, clientID, rawIDToken, nonce string) (map[string]any, error) {
+		audience := configured
 		if audience == "" {
-			audience, _ = ginoauth.ClientID(ctx)
+			audience = clientID
 		}
 		if audience == "" {
 			return nil, ErrNoClientID
@@ -112,8 +122,17 @@ func NewVerifier(vc VerifierConfig) ginoauth.IDTokenVerifier {
 		if err != nil {
 			return nil, fmt.Errorf("oidc: verify id token: %w", err)
 		}
-		if clientID == "" && !slices.Contains(idt.Audience, audience) {
+		// OpenID Connect Core 3.1.3.7: the client must be an audience; the
+		// token must name a subject; with several audiences an azp claim
+		// must be present, and any azp must be the client.
+		if !slices.Contains(idt.Audience, audience) {
 			return nil, fmt.Errorf("oidc: verify id token: expected audience %q got %q", audience, idt.Audience)
+		}
+		if idt.Subject == "" {
+			return nil, errors.New("oidc: verify id token: no sub claim")
+		}
+		if !idt.IssuedAt.IsZero() && idt.IssuedAt.After(now().Add(maxClockSkew)) {
+			return nil, fmt.Errorf("oidc: verify id token: issued in the future (iat %v)", idt.IssuedAt.UTC())
 		}
 		switch {
 		case nonce == "":
@@ -127,10 +146,12 @@ func NewVerifier(vc VerifierConfig) ginoauth.IDTokenVerifier {
 		if err := idt.Claims(&claims); err != nil {
 			return nil, fmt.Errorf("oidc: decode id token claims: %w", err)
 		}
-		if len(idt.Audience) > 1 {
-			if azp, ok := claims["azp"].(string); ok && azp != clientID {
-				return nil, errors.New("oidc: id token authorized party (azp) is another client")
-			}
+		azp, hasAZP := claims["azp"].(string)
+		switch {
+		case len(idt.Audience) > 1 && !hasAZP:
+			return nil, errors.New("oidc: id token has several audiences but no authorized party (azp)")
+		case hasAZP && azp != audience:
+			return nil, errors.New("oidc: id token authorized party (azp) is another client")
 		}
 		if check != nil {
 			if err := check(claims); err != nil {
