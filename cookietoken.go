@@ -121,14 +121,20 @@ func (k *cookieCell) get() string {
 // decode reassembles the token from the request's chunk cookies: all from
 // one write (same ID and count), in order. Anything else reads as none.
 func (k *cookieCell) decode() string {
+	// Every part the browser holds, including stale ones a lost answer left
+	// behind, is expired by the next write.
+	for i := range maxTokenChunks {
+		if _, err := k.c.Request.Cookie(k.name(i)); err == nil {
+			k.present = i + 1
+		}
+	}
 	var id string
 	var parts []string
-	for i := 0; i < maxTokenChunks; i++ {
+	for i := range k.present {
 		ck, err := k.c.Request.Cookie(k.name(i))
 		if err != nil {
 			break
 		}
-		k.present = i + 1
 		var v string
 		if gsecure(k.store, k.name(i), ck.Value, &v) != nil {
 			return ""
