@@ -147,22 +147,22 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 		if cur := r.load(); !sameToken(cur, old) {
 			return cur, nil
 		}
-		if handOn && new != nil && old.RefreshToken != "" && !sameToken(old, new) {
-			if err := r.handOn(ctx, old, new); err != nil {
-				return nil, err
-			}
-		}
 	}
-	raw := ""
+	var enc []byte
 	if new != nil {
-		enc, err := MarshalToken(new)
-		if err != nil {
+		var err error
+		if enc, err = MarshalToken(new); err != nil {
 			return nil, err
 		}
-		raw = string(enc)
 	} else if r.cell.get() == "" {
 		return nil, nil
 	}
+	if handOn && old != nil && new != nil && old.RefreshToken != "" && !sameToken(old, new) {
+		if err := r.handOn(ctx, old.RefreshToken, enc); err != nil {
+			return nil, err
+		}
+	}
+	raw := string(enc)
 	if err := r.cell.set(raw); err != nil {
 		return nil, err
 	}
@@ -221,12 +221,14 @@ func (r *sessionRef) handedOn(ctx context.Context, t *Token) (*Token, error) {
 	return newer, nil
 }
 
-func (r *sessionRef) handOn(ctx context.Context, old, new *Token) error {
-	sealed, err := sealHandoff(old.RefreshToken, new)
+// handOn leaves the encoded token that replaced the one with spentRefresh
+// in the coordinator, sealed.
+func (r *sessionRef) handOn(ctx context.Context, spentRefresh string, encoded []byte) error {
+	sealed, err := sealHandoff(spentRefresh, encoded)
 	if err != nil {
 		return err
 	}
-	if err := r.st.coordinator().Put(ctx, handoffName("token", old.RefreshToken), sealed, handoffTTL); err != nil {
+	if err := r.st.coordinator().Put(ctx, handoffName("token", spentRefresh), sealed, handoffTTL); err != nil {
 		return fmt.Errorf("ginoauth: refresh handoff: %w", err)
 	}
 	return nil
@@ -250,12 +252,8 @@ func handoffAEAD(refreshToken string) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-func sealHandoff(refreshToken string, t *Token) ([]byte, error) {
+func sealHandoff(refreshToken string, plain []byte) ([]byte, error) {
 	aead, err := handoffAEAD(refreshToken)
-	if err != nil {
-		return nil, err
-	}
-	plain, err := MarshalToken(t)
 	if err != nil {
 		return nil, err
 	}
