@@ -13,12 +13,17 @@ import (
 )
 
 // Tokens in cookies of their own. When the app's session store is a cookie
-// store, a token does not go into the session cookie, which browsers cap at
-// 4,096 bytes with everything else the session holds: it goes into cookies
-// of its own, "{session}.{provider}.0", ".1", ..., each sealed with the
-// session store's own keys (securecookie: authenticated, and encrypted when
-// the store has an encryption key) and each under the browsers' limit. A
-// JWT access token and an ID token from each of several providers fit.
+// store, a small token stays in the session cookie (one cookie to decode
+// per request, as before), but a large one does not fit there, beside
+// everything else the session holds, under the browsers' 4,096 bytes: it
+// goes into cookies of its own, "{session}.{provider}.0", ".1", ..., each
+// sealed with the session store's own keys (securecookie: authenticated,
+// and encrypted when the store has an encryption key) and each under the
+// browsers' limit. A JWT access token and an ID token from each of several
+// providers fit.
+
+// inlineTokenMax is the largest encoded token kept in the session cookie.
+const inlineTokenMax = 800
 
 // tokenChunkSize is the plaintext carried by one token cookie: sealed and
 // encoded, with its name and attributes, it stays under 4,096 bytes.
@@ -75,9 +80,10 @@ type cookieCell struct {
 	store   *gsessions.CookieStore
 	opts    *gsessions.Options
 	prefix  string // "{session}.{provider}."
-	legacy  sessionCell
+	inline  sessionCell
 	raw     string
 	read    bool
+	scanned bool
 	present int // chunks the browser holds (or this request set)
 }
 
@@ -101,7 +107,7 @@ func newCookieCell(c *gin.Context, r *sessionRef, provider string) *cookieCell {
 		opts = store.Options
 	}
 	dedupeCookies(c)
-	return &cookieCell{c: c, store: store, opts: opts, prefix: g.Name() + "." + provider + ".", legacy: sessionCell{r}}
+	return &cookieCell{c: c, store: store, opts: opts, prefix: g.Name() + "." + provider + ".", inline: sessionCell{r}}
 }
 
 func (k *cookieCell) name(i int) string { return k.prefix + strconv.Itoa(i) }
@@ -111,32 +117,39 @@ func (k *cookieCell) get() string {
 		return k.raw
 	}
 	k.read = true
-	k.raw = k.decode()
-	if k.raw == "" {
-		k.raw = k.legacy.get() // stored by an earlier version, in the session
+	if k.raw = k.inline.get(); k.raw == "" {
+		k.raw = k.decode()
 	}
 	return k.raw
+}
+
+// scan counts the parts the browser holds, stale ones a lost answer left
+// behind included, so that a write expires them, and returns their values.
+func (k *cookieCell) scan() [maxTokenChunks]string {
+	var values [maxTokenChunks]string
+	for _, ck := range k.c.Request.Cookies() { // the header is parsed once
+		idx, ok := strings.CutPrefix(ck.Name, k.prefix)
+		if !ok {
+			continue
+		}
+		if i, err := strconv.Atoi(idx); err == nil && i >= 0 && i < maxTokenChunks && values[i] == "" {
+			values[i] = ck.Value
+			k.present = max(k.present, i+1)
+		}
+	}
+	k.scanned = true
+	return values
 }
 
 // decode reassembles the token from the request's chunk cookies: all from
 // one write (same ID and count), in order. Anything else reads as none.
 func (k *cookieCell) decode() string {
-	// Every part the browser holds, including stale ones a lost answer left
-	// behind, is expired by the next write.
-	for i := range maxTokenChunks {
-		if _, err := k.c.Request.Cookie(k.name(i)); err == nil {
-			k.present = i + 1
-		}
-	}
+	values := k.scan()
 	var id string
-	var parts []string
+	var b strings.Builder
 	for i := range k.present {
-		ck, err := k.c.Request.Cookie(k.name(i))
-		if err != nil {
-			break
-		}
 		var v string
-		if gsecure(k.store, k.name(i), ck.Value, &v) != nil {
+		if values[i] == "" || gsecure(k.store, k.name(i), values[i], &v) != nil {
 			return ""
 		}
 		cid, rest, _ := strings.Cut(v, "|")
@@ -146,9 +159,9 @@ func (k *cookieCell) decode() string {
 			return ""
 		}
 		id = cid
-		parts = append(parts, data)
-		if len(parts) == n {
-			return strings.Join(parts, "")
+		b.WriteString(data)
+		if i+1 == n {
+			return b.String()
 		}
 	}
 	return ""
@@ -159,9 +172,18 @@ func (k *cookieCell) set(raw string) error {
 	if n > maxTokenChunks {
 		return fmt.Errorf("%w (%d bytes)", ErrTokenTooLarge, len(raw))
 	}
-	k.get() // learn what the browser holds
-	id := rand.Text()[:8]
+	inline := ""
+	if len(raw) <= inlineTokenMax {
+		inline, n = raw, 0
+	}
+	if !k.scanned {
+		k.scan() // learn what the browser holds
+	}
 	cookies := make([]*http.Cookie, 0, max(n, k.present))
+	var id string
+	if n > 0 {
+		id = rand.Text()[:8]
+	}
 	for i := range n {
 		part := raw[i*tokenChunkSize : min(len(raw), (i+1)*tokenChunkSize)]
 		enc, err := gsecureEncode(k.store, k.name(i), id+"|"+strconv.Itoa(n)+"|"+part)
@@ -179,8 +201,10 @@ func (k *cookieCell) set(raw string) error {
 		expired.MaxAge = -1
 		cookies = append(cookies, gsessions.NewCookie(k.name(i), "", &expired))
 	}
-	if err := k.legacy.set(""); err != nil {
-		return err
+	if inline != "" || k.inline.get() != "" {
+		if err := k.inline.set(inline); err != nil {
+			return err
+		}
 	}
 	for _, ck := range cookies {
 		http.SetCookie(k.c.Writer, ck)

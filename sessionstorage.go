@@ -23,13 +23,14 @@ import (
 //
 // With a server-side session store (Redis, PostgreSQL) the token is the
 // session value "{provider}_oauth_token" (Flask-Dance's key), and the
-// cookie carries only a session ID. With a cookie store the token travels
-// in cookies of its own, "{session}.{provider}.0", ".1", ..., sealed with
-// the store's keys (give it an encryption key: cookie.NewStore(authKey,
-// encryptionKey), so the browser cannot read the token) and each under the
-// browsers' 4,096-byte limit, so JWT-sized tokens of several providers fit
-// beside the session cookie. A token too large even for that (over about
-// 16 KB) fails with ErrTokenTooLarge.
+// cookie carries only a session ID. With a cookie store (give it an
+// encryption key: cookie.NewStore(authKey, encryptionKey), so the browser
+// cannot read the token) a token of up to 800 bytes stays in the session
+// cookie; a larger one travels in cookies of its own, "{session}.{provider}.0",
+// ".1", ..., sealed with the store's keys and each under the browsers'
+// 4,096-byte limit, so JWT-sized tokens of several providers fit beside the
+// session cookie. A token too large even for that (over about 16 KB) fails
+// with ErrTokenTooLarge.
 //
 // A session is read once at the start of a request, so a request cannot see
 // a token that a concurrent request of the same browser refreshed (and a

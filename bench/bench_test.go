@@ -130,8 +130,8 @@ func wantExchanges(before, after Counts, n int64) error {
 }
 
 func wantAPICalls(before, after Counts, n int64) error {
-	if got := after.APICalls - before.APICalls; got < n {
-		return fmt.Errorf("provider answered %d API calls for %d ops, want at least one each", got, n)
+	if got := after.APICalls - before.APICalls; got != n {
+		return fmt.Errorf("provider answered %d API calls for %d ops, want exactly one each", got, n)
 	}
 	return nil
 }
