@@ -9,128 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth/internal/keyedlock"
 	"golang.org/x/oauth2"
 )
-
-// Config configures a [Blueprint]. The zero value of every optional field
-// works; [New] validates the rest and copies the struct, so changing it
-// afterwards has no effect.
-type Config struct {
-	// Name is the blueprint's name: route segment, session key prefix and
-	// storage key. Optional. Default Provider.Name. Set it to run two
-	// blueprints of one provider (two GitHub apps) side by side.
-	Name string
-
-	// ClientID is the OAuth client ID the provider issued. Required.
-	ClientID string
-	// ClientSecret is the OAuth client secret. Optional for public clients
-	// (PKCE only). Never logged.
-	ClientSecret string
-	// ClientSecretFunc, when set, is called for a fresh client secret before
-	// every token request (Apple's short-lived JWT secret). Optional.
-	ClientSecretFunc func(ctx context.Context) (string, error)
-
-	// Scopes replaces Provider.Scopes when non-nil. Optional.
-	Scopes []string
-	// AuthParams are added to (and override) Provider.AuthParams in the
-	// authorization URL: prompt, access_type, login_hint, ... Optional.
-	AuthParams map[string]string
-	// TokenParams are added to (and override) Provider.TokenParams in the
-	// code exchange request body. Optional.
-	TokenParams map[string]string
-	// AuthStyle is how the client authenticates at the token endpoint:
-	// oauth2.AuthStyleInHeader (HTTP Basic) or oauth2.AuthStyleInParams
-	// (client_id and client_secret in the body). Optional. Default
-	// Provider.Endpoint.AuthStyle, whose zero value auto-detects.
-	AuthStyle oauth2.AuthStyle
-	// DisablePKCE turns PKCE off. Optional. PKCE (S256) is on unless this
-	// or Provider.DisablePKCE is set.
-	DisablePKCE bool
-
-	// RedirectURL is the absolute URL of the authorized route, as
-	// registered with the provider. Optional. By default it is derived from
-	// each request (scheme, host and the route's path), which works on
-	// localhost with no configuration; behind a reverse proxy see
-	// TrustedProxies.
-	RedirectURL string
-	// TrustedProxies lists the addresses or CIDR ranges of reverse proxies
-	// whose X-Forwarded-Proto, X-Forwarded-Host and Forwarded headers are
-	// believed when deriving the callback URL. Optional. Default none: the
-	// headers are ignored and the scheme comes from the connection.
-	TrustedProxies []string
-
-	// LoginPath is the login route, relative to the group given to
-	// Register. Optional. Default "/{name}".
-	LoginPath string
-	// AuthorizedPath is the callback route. Optional. Default
-	// "/{name}/authorized".
-	AuthorizedPath string
-	// AfterLogin is where the browser goes after a successful login when
-	// the login route got no valid "next" parameter. Optional. Default "/".
-	// It may be an absolute URL (it is configuration, not user input).
-	AfterLogin string
-	// FailureURL, when set, is where the browser goes after a failed login
-	// that no error hook answered, with "?error=<kind>" added. Optional.
-	// Default: a short error page with the error's status.
-	FailureURL string
-	// DisableNext ignores the login route's "next" parameter. Optional.
-	DisableNext bool
-	// LoginPOSTOnly makes the login route answer POST only, and only from
-	// this site: a request that the browser marks as cross-site (its
-	// Sec-Fetch-Site header, or an Origin of another host, as
-	// net/http.CrossOriginProtection judges) fails with KindCrossOrigin.
-	// Use it with account linking (gormstore's Linker), where a page on
-	// another site starting a login could link whatever provider account
-	// the browser is signed in to. Optional. Default false: GET (a plain
-	// link, as in Flask-Dance) and POST both start a login.
-	LoginPOSTOnly bool
-
-	// Storage keeps the tokens. Optional. Default a SessionStorage: the
-	// user's gin-contrib/sessions session.
-	Storage Storage
-	// Hooks are called at each step of the dance. Optional.
-	Hooks Hooks
-
-	// SessionName selects the session when the app uses
-	// sessions.SessionsMany. Optional. Default: the single session of
-	// sessions.Sessions.
-	SessionName string
-	// LoginTimeout is how long a started login stays valid. Optional.
-	// Default 10 minutes.
-	LoginTimeout time.Duration
-	// MaxPendingLogins is how many logins one session may have in
-	// progress at once (tabs); the oldest is dropped beyond it. Optional.
-	// Default 5.
-	MaxPendingLogins int
-
-	// HTTPClient makes the token, refresh and revocation requests and is
-	// the base of Client's API requests. Optional. Default
-	// http.DefaultClient (bounded by Timeout).
-	HTTPClient *http.Client
-	// Timeout bounds each token, refresh and revocation request, and each
-	// refresh as a whole (waiting for another instance's refresh included).
-	// Optional. Default 15 seconds.
-	Timeout time.Duration
-	// EarlyExpiry is how long before its expiry a token is refreshed, so
-	// that a request does not reach the provider with a token about to
-	// die. A token that lives less than four times as long is refreshed a
-	// quarter of its lifetime early instead. Optional. Default
-	// 10 seconds, as x/oauth2.
-	EarlyExpiry time.Duration
-	// Now returns the current time, for token expiry and login timeouts.
-	// Optional. Default time.Now. Tests set it to move time on without
-	// waiting.
-	Now func() time.Time
-	// Logger receives debug records: provider name, step, error kind.
-	// Never secrets, tokens, codes, states, verifiers or query strings.
-	// Optional. Default nil: nothing is logged.
-	Logger *slog.Logger
-}
 
 // Blueprint is one provider's login, callback and token handling, ready to
 // mount on a Gin router. It is safe for concurrent use: everything that
@@ -200,10 +84,6 @@ func configError(name, msg string) error {
 	}
 	return fmt.Errorf("ginoauth: %s: config: %s", name, msg)
 }
-
-// ErrNotRegistered is returned when a blueprint needs its routes' paths
-// before Register was called.
-var ErrNotRegistered = errors.New("ginoauth: blueprint routes not registered")
 
 func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 	name := cfg.Name
@@ -548,65 +428,6 @@ func (b *Blueprint) Revoke(ctx context.Context, t *Token) error {
 		return nil
 	}
 	return b.flow.revoke(ctx, b, t)
-}
-
-// Profile fetches the user's normalized profile with the provider's
-// ProfileFunc, using Client(c). Inside the Authorized hook it uses the token
-// just obtained. A provider that refuses the profile request makes it
-// return an *Error of kind KindProfileFailed (with the provider's status);
-// a dead token, one matching ErrReauthRequired.
-func (b *Blueprint) Profile(c *gin.Context) (*Profile, error) {
-	src, err := b.source(c)
-	if err != nil {
-		return nil, err
-	}
-	return b.profile(c.Request.Context(), src)
-}
-
-// ProfileFor is Profile for a token outside a request (see ClientFor).
-func (b *Blueprint) ProfileFor(ctx context.Context, ref TokenRef) (*Profile, error) {
-	return b.profile(ctx, &tokenSource{b: b, ref: ref})
-}
-
-func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, error) {
-	if b.provider.Profile == nil {
-		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: errors.New("the provider has no profile function")}
-	}
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
-	defer cancel()
-	t, err := src.token(ctx)
-	if err != nil {
-		return nil, err
-	}
-	client := b.newClient(src)
-	status := &statusRecorder{base: client.Transport}
-	client.Transport = status
-	p, err := b.provider.Profile(ctx, client, t)
-	if err == nil {
-		return p, nil
-	}
-	if ge, ok := AsError(err); ok {
-		if ge.Provider == "" {
-			ge.Provider = b.name
-		}
-		return nil, ge
-	}
-	return nil, &Error{Kind: KindProfileFailed, Provider: b.name, HTTPStatus: int(status.failed.Load()), Err: err}
-}
-
-// statusRecorder remembers the status of the last failed answer, for the
-// profile error.
-type statusRecorder struct {
-	base   http.RoundTripper
-	failed atomic.Int32
-}
-
-func (r *statusRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := r.base.RoundTrip(req)
-	if err == nil && resp.StatusCode >= 400 {
-		r.failed.Store(int32(resp.StatusCode))
-	}
-	return resp, err
 }
 
 func (b *Blueprint) logDebug(msg string, args ...any) {
