@@ -306,7 +306,7 @@ func (b *Blueprint) Token(c *gin.Context) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return src.current(c.Request.Context())
+	return src.current(reqContext(c))
 }
 
 // SetToken stores t for the current user, replacing any token.
@@ -328,7 +328,7 @@ func (b *Blueprint) swapToken(c *gin.Context, t *Token) error {
 	if err != nil {
 		return err
 	}
-	if _, err := src.ref.Swap(c.Request.Context(), nil, t); err != nil {
+	if _, err := src.ref.Swap(reqContext(c), nil, t); err != nil {
 		src.mu.Lock()
 		src.loaded = false // unknown now
 		src.mu.Unlock()
@@ -413,7 +413,7 @@ func (b *Blueprint) Logout(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	revokeErr := b.Revoke(c.Request.Context(), t)
+	revokeErr := b.Revoke(reqContext(c), t)
 	if err := b.DeleteToken(c); err != nil {
 		return err
 	}

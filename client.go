@@ -118,6 +118,15 @@ func (b *Blueprint) source(c *gin.Context) (*tokenSource, error) {
 	return s, nil
 }
 
+// reqContext is c's request context, or Background for a gin.Context made
+// without a request (gin.CreateTestContext), so no method panics on it.
+func reqContext(c *gin.Context) context.Context {
+	if c.Request == nil {
+		return context.Background()
+	}
+	return c.Request.Context()
+}
+
 // sourceKey is the gin.Context key of a blueprint's per-request
 // tokenSource: the one place a request caches the token.
 type sourceKey struct{ b *Blueprint }
@@ -144,7 +153,7 @@ func (b *Blueprint) Client(c *gin.Context) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := src.current(c.Request.Context()); err != nil {
+	if _, err := src.current(reqContext(c)); err != nil {
 		return nil, err
 	}
 	return b.newClient(src), nil
@@ -167,7 +176,7 @@ func (b *Blueprint) Refresh(c *gin.Context) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.Request.Context()
+	ctx := reqContext(c)
 	src.mu.Lock()
 	defer src.mu.Unlock()
 	t, err := src.currentLocked(ctx)

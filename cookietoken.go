@@ -91,7 +91,7 @@ type cookieCell struct {
 // store, or nil.
 func newCookieCell(c *gin.Context, r *sessionRef, provider string) *cookieCell {
 	gs, ok := r.s.(interface{ Session() *gsessions.Session })
-	if !ok {
+	if !ok || c.Request == nil {
 		return nil
 	}
 	g := gs.Session()

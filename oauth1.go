@@ -383,13 +383,10 @@ func (t *oauth1Capture) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
-	resp.Body.Close()
-	if err != nil {
+	if t.body, err = keepBody(resp); err != nil {
 		return nil, err
 	}
-	t.status, t.body = resp.StatusCode, body
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	t.status = resp.StatusCode
 	return resp, nil
 }
 

@@ -19,7 +19,7 @@ func (b *Blueprint) Profile(c *gin.Context) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.profile(c.Request.Context(), src)
+	return b.profile(reqContext(c), src)
 }
 
 // ProfileFor is Profile for a token outside a request (see ClientFor).

@@ -87,14 +87,22 @@ func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.body, err = keepBody(resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// keepBody reads a token endpoint's answer (at most maxTokenResponse
+// bytes), gives resp a copy to read again, and returns it.
+func keepBody(resp *http.Response) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
 	resp.Body.Close()
 	if err != nil {
 		return nil, err
 	}
-	t.body = body
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
+	return body, nil
 }
 
 // standard token response fields, which have their own Token fields, and

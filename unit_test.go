@@ -396,3 +396,27 @@ func TestRequiredDuringAStorageOutage(t *testing.T) {
 		t.Fatalf("got %d %q, want a 503 that does not show the cause", w.Code, w.Body.String())
 	}
 }
+
+// TestNoRequestNoPanic: the app-facing methods on a gin.Context made
+// without a request (gin.CreateTestContext) answer, never panic.
+func TestNoRequestNoPanic(t *testing.T) {
+	t.Parallel()
+	st := &countingStorage{tok: &Token{AccessToken: "a"}}
+	bp := Must(New(testProvider(), Config{ClientID: "id", Storage: st}))
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	if tok, err := bp.Token(c); err != nil || tok.AccessToken != "a" {
+		t.Errorf("Token: %v, %v", tok, err)
+	}
+	if _, err := bp.Client(c); err != nil {
+		t.Errorf("Client: %v", err)
+	}
+	if err := bp.SetToken(c, &Token{AccessToken: "b"}); err != nil {
+		t.Errorf("SetToken: %v", err)
+	}
+	if err := bp.Logout(c); err != nil {
+		t.Errorf("Logout: %v", err)
+	}
+	if bp.Authorized(c) {
+		t.Error("Authorized after Logout")
+	}
+}

@@ -378,31 +378,3 @@ func testCopy(t *testing.T, e *env) {
 		t.Fatalf("stored token changed through a returned copy: %v", err)
 	}
 }
-
-func testConcurrent(t *testing.T, e *env) {
-	const users, rounds = 8, 5
-	var wg sync.WaitGroup
-	for u := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			user := fmt.Sprintf("user%d", u)
-			for r := range rounds {
-				want := sample(fmt.Sprintf("%s-%d", user, r))
-				if err := e.set(user, "github", want); err != nil {
-					t.Errorf("%s SetToken: %v", user, err)
-					return
-				}
-				got, err := e.get(user, "github")
-				if err != nil {
-					t.Errorf("%s Token: %v", user, err)
-					return
-				}
-				if got.AccessToken != want.AccessToken {
-					t.Errorf("%s read %q, want %q (tokens crossed users)", user, got.AccessToken, want.AccessToken)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-}

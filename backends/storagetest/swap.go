@@ -1,6 +1,7 @@
 package storagetest
 
-// The compare-and-swap and refresh-race cases.
+// The cases of concurrent use: compare-and-swap, the refresh race,
+// concurrent users.
 
 import (
 	"context"
@@ -211,4 +212,32 @@ func testDetached(t *testing.T, e *env) {
 	if cur, err := e.get("alice", "github"); err != nil || cur.AccessToken != "v2" {
 		t.Fatalf("after a detached swap the storage holds %v, %v; want v2", cur, err)
 	}
+}
+
+func testConcurrent(t *testing.T, e *env) {
+	const users, rounds = 8, 5
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := fmt.Sprintf("user%d", u)
+			for r := range rounds {
+				want := sample(fmt.Sprintf("%s-%d", user, r))
+				if err := e.set(user, "github", want); err != nil {
+					t.Errorf("%s SetToken: %v", user, err)
+					return
+				}
+				got, err := e.get(user, "github")
+				if err != nil {
+					t.Errorf("%s Token: %v", user, err)
+					return
+				}
+				if got.AccessToken != want.AccessToken {
+					t.Errorf("%s read %q, want %q (tokens crossed users)", user, got.AccessToken, want.AccessToken)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
