@@ -56,15 +56,6 @@ type flow interface {
 	revoke(ctx context.Context, b *Blueprint, t *Token) error
 }
 
-// Must returns bp, or panics if err is not nil. It is for program start-up,
-// in the regexp.MustCompile tradition; request paths never panic.
-func Must(bp *Blueprint, err error) *Blueprint {
-	if err != nil {
-		panic(err)
-	}
-	return bp
-}
-
 // New checks cfg against p and returns the blueprint. It never panics.
 func New(p Provider, cfg Config) (*Blueprint, error) {
 	if p.Endpoint.AuthURL == "" || p.Endpoint.TokenURL == "" {
@@ -78,11 +69,32 @@ func New(p Provider, cfg Config) (*Blueprint, error) {
 	return b, nil
 }
 
+// configError is a configuration mistake found by New or NewOAuth1.
 func configError(name, msg string) error {
-	if name == "" {
-		return fmt.Errorf("ginoauth: config: %s", msg)
+	return &Error{Kind: KindConfig, Provider: name, Err: errors.New(msg)}
+}
+
+// defaultTimeout bounds token requests when Config.HTTPClient has no
+// Timeout of its own.
+const defaultTimeout = 15 * time.Second
+
+// timeout bounds each token, refresh and revocation request and each
+// refresh as a whole.
+func (b *Blueprint) timeout() time.Duration {
+	if t := b.cfg.HTTPClient.Timeout; t > 0 {
+		return t
 	}
-	return fmt.Errorf("ginoauth: %s: config: %s", name, msg)
+	return defaultTimeout
+}
+
+// siteURL reports whether s is a path from the site's root (not "//host")
+// or an absolute http(s) URL: a redirect target given as configuration.
+func siteURL(s string) bool {
+	if strings.HasPrefix(s, "/") {
+		return !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
@@ -108,17 +120,20 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 	if cfg.AfterLogin == "" {
 		cfg.AfterLogin = "/"
 	}
+	if !siteURL(cfg.AfterLogin) {
+		return nil, configError(name, fmt.Sprintf("AfterLogin %q must be a path from the site's root (\"/dashboard\") or an absolute http(s) URL", cfg.AfterLogin))
+	}
+	if cfg.FailureURL != "" && !siteURL(cfg.FailureURL) {
+		return nil, configError(name, fmt.Sprintf("FailureURL %q must be a path from the site's root or an absolute http(s) URL", cfg.FailureURL))
+	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = 10 * time.Minute
 	}
 	if cfg.MaxPendingLogins <= 0 {
 		cfg.MaxPendingLogins = 5
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
-	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = http.DefaultClient
+		cfg.HTTPClient = &http.Client{Timeout: defaultTimeout}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -192,9 +207,6 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 		return nil, configError(name, "LoginPath and AuthorizedPath must differ")
 	}
 	endpoint := p.Endpoint
-	if cfg.AuthStyle != oauth2.AuthStyleAutoDetect {
-		endpoint.AuthStyle = cfg.AuthStyle
-	}
 	if endpoint.AuthStyle == oauth2.AuthStyleAutoDetect {
 		// RFC 6749 section 2.3.1: servers must support HTTP Basic.
 		endpoint.AuthStyle = oauth2.AuthStyleInHeader
@@ -237,16 +249,17 @@ func mergeParams(base, over map[string]string) map[string]string {
 // Name returns the blueprint's name.
 func (b *Blueprint) Name() string { return b.name }
 
-// Provider returns the provider the blueprint was built from.
-func (b *Blueprint) Provider() Provider { return b.provider }
-
-// Storage returns the blueprint's token storage.
-func (b *Blueprint) Storage() Storage { return b.storage }
-
 // Register mounts the login route (GET and POST) and the authorized route
-// (GET, plus POST for providers that post their callback) on r. With
-// r = engine.Group("/login") and the name "github" they are /login/github
-// and /login/github/authorized. Call it before the server starts.
+// (GET, plus POST for providers that post their callback) on r, at
+// Config.LoginPath and Config.AuthorizedPath. With r =
+// engine.Group("/login") and the name "github" they are /login/github and
+// /login/github/authorized. It is the one way to mount them, so the
+// redirect_uri the login sends is always the route that answers it. Call
+// it before the server starts.
+//
+// The login route redirects to the provider. A "next" query or form
+// parameter, if it is a same-site path, is where the browser goes after the
+// login.
 func (b *Blueprint) Register(r gin.IRouter) {
 	base := ""
 	if g, ok := r.(interface{ BasePath() string }); ok {
@@ -254,7 +267,7 @@ func (b *Blueprint) Register(r gin.IRouter) {
 	}
 	b.mountedLogin = base + b.loginPath
 	b.mountedAuthorized = base + b.authorizedPath
-	login, authorized := b.LoginHandler(), b.AuthorizedHandler()
+	login, authorized := b.loginHandler(), b.authorizedHandler()
 	r.GET(b.loginPath, login) // 405 with LoginPOSTOnly
 	r.POST(b.loginPath, login)
 	r.GET(b.authorizedPath, authorized)
@@ -263,18 +276,16 @@ func (b *Blueprint) Register(r gin.IRouter) {
 	}
 }
 
-// LoginURL is the absolute path of the login route (after Register).
-func (b *Blueprint) LoginURL() string { return b.mountedLogin }
+// LoginPath is the path of the login route from the site's root, as
+// Register mounted it ("/login/github"), for links and forms.
+func (b *Blueprint) LoginPath() string { return b.mountedLogin }
 
-// AuthorizedURL is the absolute path of the authorized route (after
-// Register).
-func (b *Blueprint) AuthorizedURL() string { return b.mountedAuthorized }
+// AuthorizedPath is the path of the authorized (callback) route from the
+// site's root, as Register mounted it.
+func (b *Blueprint) AuthorizedPath() string { return b.mountedAuthorized }
 
-// LoginHandler is the login route's handler, for apps that route it
-// themselves. It redirects to the provider. A "next" query or form
-// parameter, if it is a same-site relative path, is where the browser goes
-// after the login.
-func (b *Blueprint) LoginHandler() gin.HandlerFunc {
+// loginHandler is the login route's handler.
+func (b *Blueprint) loginHandler() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		dedupeCookies(c)
 		if b.cfg.LoginPOSTOnly {
@@ -292,9 +303,8 @@ func (b *Blueprint) LoginHandler() gin.HandlerFunc {
 	}
 }
 
-// AuthorizedHandler is the authorized (callback) route's handler, for apps
-// that route it themselves. Mount it at the path of the RedirectURL.
-func (b *Blueprint) AuthorizedHandler() gin.HandlerFunc {
+// authorizedHandler is the authorized (callback) route's handler.
+func (b *Blueprint) authorizedHandler() gin.HandlerFunc {
 	return func(c *gin.Context) { dedupeCookies(c); b.flow.authorized(c, b) }
 }
 
@@ -394,7 +404,7 @@ func (b *Blueprint) Required() gin.HandlerFunc {
 			return
 		}
 		target := b.mountedLogin
-		if next := c.Request.URL.RequestURI(); SafeNext(next) && !b.cfg.DisableNext {
+		if next := c.Request.URL.RequestURI(); safeNext(next) && !b.cfg.DisableNext {
 			target += "?next=" + url.QueryEscape(next)
 		}
 		c.Redirect(http.StatusFound, target)

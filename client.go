@@ -40,7 +40,7 @@ func (s *tokenSource) currentLocked(ctx context.Context) (*Token, error) {
 			// next request's query (seen with pgx under the disconnect
 			// storm). Bounded by the blueprint's timeout instead.
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.b.cfg.Timeout)
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.b.timeout())
 			defer cancel()
 		}
 		t, err := s.ref.Load(ctx)
@@ -92,7 +92,7 @@ func (s *tokenSource) replace(ctx context.Context, bad *Token) (*Token, error) {
 func (s *tokenSource) refreshLocked(ctx context.Context, seen *Token, dead bool) (*Token, error) {
 	t, err := s.b.refresh(ctx, s.ref, seen, dead)
 	if err != nil {
-		if errors.Is(err, ErrReauthRequired) || errors.Is(err, ErrNoToken) {
+		if errors.Is(err, KindReauthRequired) || errors.Is(err, ErrNoToken) {
 			s.cur = nil // dropped, or gone meanwhile
 		}
 		return nil, err
@@ -143,7 +143,7 @@ type sourceKey struct{ b *Blueprint }
 // expired early: the client refreshes it and sends the request once more.
 // A token that cannot be refreshed is deleted from the storage, so
 // Authorized turns false and Required sends the user to log in, and the
-// request fails with an error matching ErrReauthRequired.
+// request fails with an error matching KindReauthRequired.
 //
 // The client belongs to the request: do not use it after the handler
 // returns (use ClientFor for background work). It returns ErrNoToken when
@@ -170,7 +170,7 @@ func (b *Blueprint) ClientFor(ctx context.Context, ref TokenRef) *http.Client {
 // saves it and returns it (Flask-Dance has no such call; its issue #105).
 // When another request refreshed the token meanwhile, it returns that
 // token. A token the provider refuses to refresh is deleted, and the error
-// matches ErrReauthRequired.
+// matches KindReauthRequired.
 func (b *Blueprint) Refresh(c *gin.Context) (*Token, error) {
 	src, err := b.source(c)
 	if err != nil {
@@ -238,7 +238,7 @@ func (b *Blueprint) resolve(u *url.URL) (*url.URL, error) {
 // RoundTrip sends req with the user's token. When the provider says the
 // token is dead (see rejected), the token is refreshed once and the request
 // sent again, if its body can be replayed; a token that cannot be
-// refreshed ends the request with an error matching ErrReauthRequired.
+// refreshed ends the request with an error matching KindReauthRequired.
 func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u, err := t.b.resolve(req.URL)
 	if err != nil {

@@ -5,13 +5,20 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-
-	"golang.org/x/oauth2"
 )
 
-// Config configures a [Blueprint]. The zero value of every optional field
-// works; [New] validates the rest and copies the struct, so changing it
-// afterwards has no effect.
+// Config configures a [Blueprint]: what this app asks of the provider, and
+// how the blueprint behaves. What the provider is and requires (endpoints,
+// client authentication style, PKCE support) is the [Provider]'s.
+//
+// Name, Scopes, AuthParams and TokenParams refine the Provider's defaults
+// by one rule: a value set here wins over the Provider's (for the two
+// parameter maps, parameter by parameter; an empty value leaves the
+// Provider's in place).
+//
+// The zero value of every optional field works; [New] validates the rest
+// and copies the struct, so changing it afterwards has no effect. A
+// mistake is an *Error of kind KindConfig from New.
 type Config struct {
 	// Name is the blueprint's name: route segment, session key prefix and
 	// storage key. Optional. Default Provider.Name. Set it to run two
@@ -27,22 +34,15 @@ type Config struct {
 	// every token request (Apple's short-lived JWT secret). Optional.
 	ClientSecretFunc func(ctx context.Context) (string, error)
 
-	// Scopes replaces Provider.Scopes when non-nil. Optional.
+	// Scopes are the scopes to request. Optional. Default Provider.Scopes.
 	Scopes []string
-	// AuthParams are added to (and override) Provider.AuthParams in the
-	// authorization URL: prompt, access_type, login_hint, ... Optional.
+	// AuthParams are extra authorization-URL parameters: prompt,
+	// access_type, login_hint, ... Optional. Each wins over the
+	// Provider's parameter of the same name.
 	AuthParams map[string]string
-	// TokenParams are added to (and override) Provider.TokenParams in the
-	// code exchange request body. Optional.
+	// TokenParams are extra parameters of the code exchange request body.
+	// Optional. Each wins over the Provider's parameter of the same name.
 	TokenParams map[string]string
-	// AuthStyle is how the client authenticates at the token endpoint:
-	// oauth2.AuthStyleInHeader (HTTP Basic) or oauth2.AuthStyleInParams
-	// (client_id and client_secret in the body). Optional. Default
-	// Provider.Endpoint.AuthStyle, whose zero value auto-detects.
-	AuthStyle oauth2.AuthStyle
-	// DisablePKCE turns PKCE off. Optional. PKCE (S256) is on unless this
-	// or Provider.DisablePKCE is set.
-	DisablePKCE bool
 
 	// RedirectURL is the absolute URL of the authorized route, as
 	// registered with the provider. Optional. By default it is derived from
@@ -63,12 +63,14 @@ type Config struct {
 	// "/{name}/authorized".
 	AuthorizedPath string
 	// AfterLogin is where the browser goes after a successful login when
-	// the login route got no valid "next" parameter. Optional. Default "/".
-	// It may be an absolute URL (it is configuration, not user input).
+	// the login route got no valid "next" parameter: a path from the site's
+	// root ("/dashboard") or an absolute http(s) URL (it is configuration,
+	// not user input). Optional. Default "/".
 	AfterLogin string
 	// FailureURL, when set, is where the browser goes after a failed login
-	// that no error hook answered, with "?error=<kind>" added. Optional.
-	// Default: a short error page with the error's status.
+	// that no error hook answered, with "?error=<kind>" added: a path from
+	// the site's root or an absolute http(s) URL. Optional. Default: a
+	// short error page with the error's status.
 	FailureURL string
 	// DisableNext ignores the login route's "next" parameter. Optional.
 	DisableNext bool
@@ -100,14 +102,12 @@ type Config struct {
 	// Default 5.
 	MaxPendingLogins int
 
-	// HTTPClient makes the token, refresh and revocation requests and is
-	// the base of Client's API requests. Optional. Default
-	// http.DefaultClient (bounded by Timeout).
+	// HTTPClient makes the token, refresh, revocation and profile requests
+	// and is the base of Client's API requests. Its Timeout also bounds
+	// each refresh as a whole (waiting for another instance's refresh
+	// included); a client without one gets 15 seconds there. Optional.
+	// Default: a client with a 15-second Timeout.
 	HTTPClient *http.Client
-	// Timeout bounds each token, refresh and revocation request, and each
-	// refresh as a whole (waiting for another instance's refresh included).
-	// Optional. Default 15 seconds.
-	Timeout time.Duration
 	// EarlyExpiry is how long before its expiry a token is refreshed, so
 	// that a request does not reach the provider with a token about to
 	// die. A token that lives less than four times as long is refreshed a

@@ -42,7 +42,7 @@ func newBigTokenApp(t *testing.T) *bigTokenApp {
 		t.Cleanup(srv.Close)
 		srv.SetClock(a.clock.now)
 		a.srvs = append(a.srvs, srv)
-		bp := ginoauth.Must(ginoauth.New(srv.Provider(), ginoauth.Config{
+		bp := mustBP(ginoauth.New(srv.Provider(), ginoauth.Config{
 			ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: a.clock.now,
 			// Like most apps, remember something in the session at login:
 			// the callback then saves the session before and after the hook.

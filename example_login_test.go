@@ -3,6 +3,7 @@ package ginoauth_test
 import (
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,9 +24,12 @@ import (
 func ExampleConfig_loginPOSTOnly() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(), LoginPOSTOnly: true,
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -102,9 +103,12 @@ func ExampleHooks() {
 			c.String(err.Status(), "%s login failed: %s", bp.Name(), err.Kind)
 		},
 	}
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(), Hooks: hooks,
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))
@@ -123,16 +127,19 @@ func ExampleHooks() {
 }
 
 // Client refreshes an expired token by itself and saves the new one; a
-// token that can no longer be refreshed is reported as ErrReauthRequired.
+// token that can no longer be refreshed is reported as KindReauthRequired.
 func ExampleBlueprint_Client() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer provider.Close()
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
 		Hooks: ginoauth.Hooks{TokenRefreshed: func(_ context.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) {
 			fmt.Println("refreshed", bp.Name())
 		}},
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))
@@ -143,8 +150,8 @@ func ExampleBlueprint_Client() {
 			return
 		}
 		resp, err := client.Get("whoami") // relative to the provider's API base URL
-		if errors.Is(err, ginoauth.ErrReauthRequired) {
-			c.Redirect(http.StatusFound, bp.LoginURL())
+		if errors.Is(err, ginoauth.KindReauthRequired) {
+			c.Redirect(http.StatusFound, bp.LoginPath())
 			return
 		} else if err != nil {
 			c.String(http.StatusBadGateway, "provider unreachable")
@@ -180,9 +187,12 @@ func ExampleBlueprint_ClientFor() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer provider.Close()
 	store := memory.New(memory.Config{})
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(), Storage: store,
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// A token saved earlier for local user 42 (here: minted by the test provider).
 	tok, _ := provider.IssueToken("1002")
@@ -201,25 +211,17 @@ func ExampleBlueprint_ClientFor() {
 	// Output: 200 true
 }
 
-func ExampleSafeNext() {
-	for _, next := range []string{"/repos?page=2", "//evil.example", "https://evil.example", "/%2f%2fevil.example"} {
-		fmt.Println(next, ginoauth.SafeNext(next))
-	}
-	// Output:
-	// /repos?page=2 true
-	// //evil.example false
-	// https://evil.example false
-	// /%2f%2fevil.example false
-}
-
 // Required sends visitors without a usable token to the login route, with
 // the page they wanted as "next".
 func ExampleBlueprint_Required() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))
@@ -236,9 +238,12 @@ func ExampleBlueprint_Required() {
 func ExampleBlueprint_Logout() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))
@@ -274,9 +279,12 @@ func ExampleBlueprint_Logout() {
 func ExampleBlueprint_StartLogin() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	defer provider.Close()
-	bp := ginoauth.Must(ginoauth.New(provider.Provider(), ginoauth.Config{
+	bp, err := ginoauth.New(provider.Provider(), ginoauth.Config{
 		ClientID: provider.ClientID(), ClientSecret: provider.ClientSecret(),
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))
@@ -317,7 +325,7 @@ func ExampleProvider() {
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/auth"))
-	fmt.Println(bp.LoginURL(), bp.AuthorizedURL())
+	fmt.Println(bp.LoginPath(), bp.AuthorizedPath())
 	// Output: /auth/example /auth/example/authorized
 }
 
@@ -356,7 +364,7 @@ func (r userSlot) Swap(_ context.Context, old, new *ginoauth.Token) (*ginoauth.T
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	cur := r.s.tokens[r.key]
-	if old != nil && !ginoauth.SameToken(cur, old) {
+	if old != nil && !cur.Same(old) {
 		return cur.Clone(), nil // another request replaced it meanwhile
 	}
 	if new == nil {

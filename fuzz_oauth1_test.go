@@ -46,7 +46,7 @@ type fz1App struct {
 
 func newFz1App() *fz1App {
 	srv := ginoauthtest.NewOAuth1Server(ginoauthtest.OAuth1Config{AutoApprove: "1001"})
-	bp := ginoauth.Must(ginoauth.NewOAuth1(srv.Provider(), ginoauth.Config{
+	bp := mustBP(ginoauth.NewOAuth1(srv.Provider(), ginoauth.Config{
 		ClientID:     srv.ConsumerKey(),
 		ClientSecret: srv.ConsumerSecret(),
 		HTTPClient:   &http.Client{Transport: fz1Wire{srv}},

@@ -18,7 +18,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// FuzzSafeNext checks that whatever SafeNext accepts stays on the site when
+// FuzzSafeNext checks that whatever safeNext accepts stays on the site when
 // a browser resolves it, however many times it is percent-decoded.
 func FuzzSafeNext(f *testing.F) {
 	for _, s := range []string{"/", "/a?b=c#d", "//evil.com", "/\\evil.com", "/%2f%2fevil.com", "/%252f/x",
@@ -27,20 +27,20 @@ func FuzzSafeNext(f *testing.F) {
 	}
 	base, _ := url.Parse("https://app.example/dir/page")
 	f.Fuzz(func(t *testing.T, next string) {
-		if !SafeNext(next) {
+		if !safeNext(next) {
 			return
 		}
 		s := next
 		for range 4 {
 			u, err := url.Parse(s)
 			if err != nil {
-				t.Fatalf("SafeNext(%q) accepted an unparsable URL: %v", next, err)
+				t.Fatalf("safeNext(%q) accepted an unparsable URL: %v", next, err)
 			}
 			if r := base.ResolveReference(u); r.Host != "app.example" || r.Scheme != "https" {
-				t.Fatalf("SafeNext(%q) = true, but it resolves to %s", next, r)
+				t.Fatalf("safeNext(%q) = true, but it resolves to %s", next, r)
 			}
 			if strings.ContainsAny(s, "\\\r\n\t") {
-				t.Fatalf("SafeNext(%q) = true with a backslash or control character in %q", next, s)
+				t.Fatalf("safeNext(%q) = true with a backslash or control character in %q", next, s)
 			}
 			d, err := url.PathUnescape(s)
 			if err != nil || d == s {
@@ -59,18 +59,18 @@ func FuzzUnmarshalToken(f *testing.F) {
 	f.Add([]byte(`{"access_token":"a","expiry":"not a time"}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tok, err := UnmarshalToken(data)
+		tok, err := unmarshalToken(data)
 		if err != nil {
 			return
 		}
 		if tok.AccessToken == "" {
 			t.Fatal("decoded a token without an access token")
 		}
-		raw, err := MarshalToken(tok)
+		raw, err := json.Marshal(tok)
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
-		again, err := UnmarshalToken(raw)
+		again, err := unmarshalToken(raw)
 		if err != nil || again.AccessToken != tok.AccessToken || !again.Expiry.Equal(tok.Expiry) {
 			t.Fatalf("round trip changed the token: %v, %v", again, err)
 		}
@@ -109,11 +109,11 @@ func FuzzTokenResponse(f *testing.F) {
 			}
 		}
 		// What a storage keeps reads back the same.
-		raw, err := MarshalToken(tok)
+		raw, err := json.Marshal(tok)
 		if err != nil {
-			t.Fatalf("MarshalToken: %v", err)
+			t.Fatalf("json.Marshal: %v", err)
 		}
-		back, err := UnmarshalToken(raw)
+		back, err := unmarshalToken(raw)
 		if err != nil {
 			t.Fatalf("UnmarshalToken: %v", err)
 		}
@@ -146,7 +146,7 @@ func FuzzAuthorized(f *testing.F) {
 	})
 	p := Provider{Name: "fz", Endpoint: oauth2.Endpoint{AuthURL: "https://idp.example/a", TokenURL: "https://idp.example/t"},
 		Issuer: "https://idp.example", FormPostCallback: true}
-	bp := Must(New(p, Config{ClientID: "id", ClientSecret: "s", HTTPClient: &http.Client{Transport: tokenServer}}))
+	bp := must(New(p, Config{ClientID: "id", ClientSecret: "s", HTTPClient: &http.Client{Transport: tokenServer}}))
 	r := gin.New()
 	r.Use(sessions.Sessions("s", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r)

@@ -67,7 +67,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -138,10 +137,10 @@ func sameToken(a, b *Token) bool {
 	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
 }
 
-// SameToken reports whether a and b are the same issued token (access and
+// Same reports whether t and u are the same issued token (access and
 // refresh token equal), the comparison a [TokenRef.Swap] makes. Two nil
 // tokens are the same.
-func SameToken(a, b *Token) bool { return sameToken(a, b) }
+func (t *Token) Same(u *Token) bool { return sameToken(t, u) }
 
 // Clone returns a deep copy of t (Extra is copied one level deep).
 func (t *Token) Clone() *Token {
@@ -205,40 +204,50 @@ func (t *Token) String() string {
 // GoString is String, so that %#v does not print the secrets either.
 func (t *Token) GoString() string { return t.String() }
 
-// MarshalToken encodes t for a storage. It is the encoding every backend in
-// this module uses; custom storages may use it too. It stores nothing twice:
-// the verified claims of the ID token ("id_token_claims" in Extra) are not
-// written out but marked, and UnmarshalToken reads them back from the ID
-// token itself.
-func MarshalToken(t *Token) ([]byte, error) {
+// tokenJSON is Token without its JSON methods.
+type tokenJSON Token
+
+// MarshalJSON encodes t for a storage; every backend in this module uses
+// this encoding. It stores nothing twice: the verified claims of the ID
+// token ("id_token_claims" in Extra) are not written out but marked, and
+// UnmarshalJSON reads them back from the ID token itself.
+func (t Token) MarshalJSON() ([]byte, error) {
 	if _, ok := t.Extra[claimsKey].(map[string]any); ok && t.IDToken != "" {
-		c := *t
-		c.Extra = maps.Clone(t.Extra)
-		c.Extra[claimsKey] = true
-		t = &c
+		t.Extra = maps.Clone(t.Extra)
+		t.Extra[claimsKey] = true
 	}
-	return json.Marshal(t)
+	return json.Marshal((*tokenJSON)(&t))
 }
 
-// UnmarshalToken decodes what [MarshalToken] produced. It rejects a token
+// UnmarshalJSON decodes what MarshalJSON produced. It rejects a token
 // without an access token, so a corrupt row is never mistaken for a login.
-func UnmarshalToken(data []byte) (*Token, error) {
-	var t Token
-	if err := json.Unmarshal(data, &t); err != nil {
-		return nil, fmt.Errorf("ginoauth: decode stored token: %w", err)
+func (t *Token) UnmarshalJSON(data []byte) error {
+	var d tokenJSON
+	if err := json.Unmarshal(data, &d); err != nil {
+		return fmt.Errorf("ginoauth: decode token: %w", err)
 	}
-	if t.AccessToken == "" {
-		return nil, errors.New("ginoauth: decode stored token: no access token")
+	if d.AccessToken == "" {
+		return errors.New("ginoauth: decode token: no access token")
 	}
-	if marked, _ := t.Extra[claimsKey].(bool); marked {
+	if marked, _ := d.Extra[claimsKey].(bool); marked {
 		// The claims were verified before the token was stored.
-		if claims := jwtClaims(t.IDToken); claims != nil {
-			t.Extra[claimsKey] = claims
+		if claims := jwtClaims(d.IDToken); claims != nil {
+			d.Extra[claimsKey] = claims
 		} else {
-			delete(t.Extra, claimsKey)
+			delete(d.Extra, claimsKey)
 		}
 	}
-	return &t, nil
+	*t = Token(d)
+	return nil
+}
+
+// unmarshalToken decodes a stored token.
+func unmarshalToken(data []byte) (*Token, error) {
+	t := new(Token)
+	if err := json.Unmarshal(data, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // jwtClaims decodes the payload of a compact JWS without checking it.
@@ -286,7 +295,7 @@ type TokenRef interface {
 	// Load returns the stored token, or ErrNoToken when there is none.
 	Load(ctx context.Context) (*Token, error)
 	// Swap is a compare-and-swap: if the stored token is the same as old
-	// ([SameToken]; a nil old matches whatever is stored), it stores new in
+	// ([Token.Same]; a nil old matches whatever is stored), it stores new in
 	// its place, or deletes the token when new is nil, and returns new.
 	// Otherwise it changes nothing and returns the token stored now (nil
 	// when there is none), which another request or app instance wrote
@@ -318,15 +327,3 @@ type Profile struct {
 	AvatarURL     string          `json:"avatar_url,omitempty"`
 	Raw           json.RawMessage `json:"raw,omitempty"` // the provider's own JSON
 }
-
-// ProfileFunc fetches the user's profile with client, an *http.Client that
-// carries t and resolves URLs against the provider's API base URL.
-type ProfileFunc func(ctx context.Context, client *http.Client, t *Token) (*Profile, error)
-
-// IDTokenVerifier checks an OpenID Connect ID token: signature, issuer,
-// audience (clientID, the blueprint's client ID) and expiry. After the code
-// exchange nonce is the value the login sent, and the verifier must require
-// the token's nonce claim to equal it. After a refresh nonce is "": the
-// refreshed token needs no nonce (OpenID Connect Core 12.2). It returns the
-// verified claims, which become the token's "id_token_claims" extra field.
-type IDTokenVerifier func(ctx context.Context, clientID, rawIDToken, nonce string) (claims map[string]any, err error)

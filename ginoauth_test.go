@@ -76,7 +76,7 @@ func newApp(t *testing.T, srv *ginoauthtest.Server, opts ...appOption) *app {
 		}
 		resp, err := client.Get("whoami")
 		if err != nil {
-			if errors.Is(err, ginoauth.ErrReauthRequired) {
+			if errors.Is(err, ginoauth.KindReauthRequired) {
 				c.String(http.StatusUnauthorized, "reauth")
 				return
 			}
@@ -447,7 +447,7 @@ func TestExchangeFailures(t *testing.T) {
 			defer srv.Close()
 			a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
 				if tt.timeout > 0 {
-					c.Timeout = tt.timeout
+					c.HTTPClient = &http.Client{Timeout: tt.timeout}
 				}
 			})
 			b := newBrowser(t)
@@ -492,8 +492,8 @@ func TestStorageFailure(t *testing.T) {
 	b := newBrowser(t)
 	p := b.get(b.authorize(b.startLogin(a, "")))
 	e := nextError(t, a)
-	if e.Kind != ginoauth.KindStorageFailed || p.status != http.StatusInternalServerError {
-		t.Fatalf("got %d, kind %s; want 500 storage_failed", p.status, e.Kind)
+	if e.Kind != ginoauth.KindStorageFailed || p.status != http.StatusServiceUnavailable {
+		t.Fatalf("got %d, kind %s; want 503 storage_failed", p.status, e.Kind)
 	}
 	if strings.Contains(p.body, "database is down") {
 		t.Errorf("page shows the internal error: %q", p.body)
@@ -883,7 +883,7 @@ func TestAuthorizedIgnoresDeadTokens(t *testing.T) {
 		{&ginoauth.Token{AccessToken: "a", Expiry: time.Now().Add(-time.Hour), RefreshToken: "r"}, true},
 	}
 	for _, tt := range tests {
-		bp := ginoauth.Must(ginoauth.New(p, ginoauth.Config{ClientID: "id", Storage: memory.Static(tt.tok)}))
+		bp := mustBP(ginoauth.New(p, ginoauth.Config{ClientID: "id", Storage: memory.Static(tt.tok)}))
 		if got := bp.Authorized(c); got != tt.want {
 			t.Errorf("Authorized(%v) = %v, want %v", tt.tok, got, tt.want)
 		}

@@ -70,7 +70,7 @@ func (b *Blueprint) runBeforeLogin(c *gin.Context, authURL string) bool {
 	}
 	if s, serr := session(c, b.cfg.SessionName); serr == nil {
 		if err := s.Save(); err != nil { // a no-op when the hook changed nothing
-			b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 			return true
 		}
 	}

@@ -336,8 +336,8 @@ func interopApp(t *testing.T, ts *httptest.Server, bp *ginoauth.Blueprint, apiPa
 		}
 		resp, err := client.Get(apiPath)
 		if err != nil {
-			res := interopAPIResult{Reauth: errors.Is(err, ginoauth.ErrReauthRequired)}
-			if ge, ok := ginoauth.AsError(err); ok {
+			res := interopAPIResult{Reauth: errors.Is(err, ginoauth.KindReauthRequired)}
+			if ge, ok := errors.AsType[*ginoauth.Error](err); ok {
 				res.Kind, res.Code = string(ge.Kind), ge.Code
 			}
 			c.JSON(http.StatusUnauthorized, res)
@@ -741,7 +741,7 @@ func TestInteropOAuth2PKCEVerifiedByServer(t *testing.T) {
 
 // TestInteropOAuth2RefreshInvalidGrant: the server no longer knows the
 // refresh token, so its invalid_grant must reach the app as
-// ErrReauthRequired.
+// KindReauthRequired.
 func TestInteropOAuth2RefreshInvalidGrant(t *testing.T) {
 	t.Parallel()
 	p, appTS, _ := interopO2Setup(t, interopO2Options{})

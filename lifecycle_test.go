@@ -231,7 +231,7 @@ func revokedApp(t *testing.T, status int, header string, forbiddenMeansRevoked b
 
 // TestRevokedTokenEndsInReauth (item 3): an API answer that says the token
 // is dead gets one refresh; when the provider refuses it, the call fails
-// with ErrReauthRequired, the token is dropped and Required sends the
+// with KindReauthRequired, the token is dropped and Required sends the
 // user to log in. A 403 counts only with WWW-Authenticate invalid_token
 // or for a provider that says so.
 func TestRevokedTokenEndsInReauth(t *testing.T) {
@@ -265,7 +265,7 @@ func TestRevokedTokenEndsInReauth(t *testing.T) {
 				return
 			}
 			if p.status != http.StatusUnauthorized || p.body != "reauth" {
-				t.Fatalf("API call with a revoked token: got %d %q, want ErrReauthRequired", p.status, p.body)
+				t.Fatalf("API call with a revoked token: got %d %q, want KindReauthRequired", p.status, p.body)
 			}
 			if got := srv.Grants("refresh_token"); got != 1 {
 				t.Errorf("refresh attempts: got %d, want 1", got)
@@ -282,7 +282,7 @@ func TestRevokedTokenEndsInReauth(t *testing.T) {
 
 // TestProfileErrorsAreTyped (item 3): a failing profile request is an
 // *Error of kind KindProfileFailed with the provider's status; a revoked
-// token makes Profile fail with ErrReauthRequired.
+// token makes Profile fail with KindReauthRequired.
 func TestProfileErrorsAreTyped(t *testing.T) {
 	t.Parallel()
 	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
@@ -298,13 +298,13 @@ func TestProfileErrorsAreTyped(t *testing.T) {
 	srv.FailNext(ginoauthtest.PathUserinfo, http.StatusServiceUnavailable, "")
 	b.get(a.ts.URL + "/profile")
 	err := <-errs
-	if e, ok := ginoauth.AsError(err); !ok || e.Kind != ginoauth.KindProfileFailed || e.HTTPStatus != http.StatusServiceUnavailable {
+	if e, ok := errors.AsType[*ginoauth.Error](err); !ok || e.Kind != ginoauth.KindProfileFailed || e.HTTPStatus != http.StatusServiceUnavailable {
 		t.Errorf("Profile with userinfo down: got %#v, want KindProfileFailed with status 503", err)
 	}
 	srv.RevokeAll()
 	b.get(a.ts.URL + "/profile")
-	if err := <-errs; !errors.Is(err, ginoauth.ErrReauthRequired) {
-		t.Errorf("Profile with a revoked token: got %v, want ErrReauthRequired", err)
+	if err := <-errs; !errors.Is(err, ginoauth.KindReauthRequired) {
+		t.Errorf("Profile with a revoked token: got %v, want KindReauthRequired", err)
 	}
 }
 
@@ -324,8 +324,8 @@ func TestRefreshDropsRefusedToken(t *testing.T) {
 	b.login(a)
 	srv.RevokeAll()
 	b.get(a.ts.URL + "/refresh")
-	if err := <-errs; !errors.Is(err, ginoauth.ErrReauthRequired) {
-		t.Fatalf("Refresh of a revoked grant: got %v, want ErrReauthRequired", err)
+	if err := <-errs; !errors.Is(err, ginoauth.KindReauthRequired) {
+		t.Fatalf("Refresh of a revoked grant: got %v, want KindReauthRequired", err)
 	}
 	if p := b.get(a.ts.URL + "/token"); p.status != http.StatusNotFound {
 		t.Errorf("refused token still stored: %d %q", p.status, p.body)

@@ -5,30 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/dghubble/oauth1"
 	"github.com/gin-gonic/gin"
-)
-
-// OAuth 1.0a signature methods (RFC 5849 section 3.4).
-const (
-	// SignatureHMACSHA1 signs with HMAC-SHA1, keyed by the consumer secret
-	// (Config.ClientSecret) and the token secret.
-	SignatureHMACSHA1 = "HMAC-SHA1"
-	// SignatureRSASHA1 signs with RSASSA-PKCS1-v1_5 over SHA-1 and the
-	// consumer's RSA private key (OAuth1Provider.PrivateKey), whose public
-	// key the provider holds. Jira uses it.
-	SignatureRSASHA1 = "RSA-SHA1"
 )
 
 // OAuth1Provider describes an OAuth 1.0a provider (RFC 5849). It is plain
@@ -59,12 +45,11 @@ type OAuth1Provider struct {
 	// defines no revocation, so it is optional. Default none: Logout only
 	// deletes the stored token.
 	RevocationURL string
-	// SignatureMethod is SignatureHMACSHA1 or SignatureRSASHA1. Optional.
-	// Default SignatureHMACSHA1.
-	SignatureMethod string
-	// PrivateKey is the consumer's RSA private key for SignatureRSASHA1.
-	// Required with RSA-SHA1, ignored otherwise. [LoadRSAKey] reads one
-	// from PEM text or a PEM file.
+	// PrivateKey is the consumer's RSA private key. When set, requests are
+	// signed with RSA-SHA1 (RSASSA-PKCS1-v1_5 over SHA-1; the provider
+	// holds the public key, as Jira does). Optional. Default nil: HMAC-SHA1,
+	// keyed by the consumer secret (Config.ClientSecret) and the token
+	// secret (RFC 5849 section 3.4).
 	PrivateKey *rsa.PrivateKey
 	// Realm is sent as the realm parameter of the Authorization header.
 	// Optional. Default none.
@@ -77,7 +62,7 @@ type OAuth1Provider struct {
 	// (Jira's JSON Content-Type). Optional.
 	Header http.Header
 	// Profile fetches the normalized user profile. Optional.
-	Profile ProfileFunc
+	Profile func(ctx context.Context, client *http.Client, t *Token) (*Profile, error)
 }
 
 // NewOAuth1 checks cfg against p and returns an OAuth 1.0a blueprint. It has
@@ -97,8 +82,8 @@ type OAuth1Provider struct {
 //
 // Config.ClientID is the consumer key; Config.ClientSecret the consumer
 // secret, required for HMAC-SHA1. Config fields that have no OAuth 1
-// meaning (Scopes, TokenParams, ClientSecretFunc) are refused; AuthStyle and
-// DisablePKCE are ignored. NewOAuth1 never panics.
+// meaning (Scopes, TokenParams, ClientSecretFunc) are refused. NewOAuth1
+// never panics; a configuration mistake is an *Error of kind KindConfig.
 func NewOAuth1(p OAuth1Provider, cfg Config) (*Blueprint, error) {
 	name := cfg.Name
 	if name == "" {
@@ -120,22 +105,16 @@ func NewOAuth1(p OAuth1Provider, cfg Config) (*Blueprint, error) {
 		return nil, configError(name, "OAuth1Provider.RevocationURL must be an absolute http or https URL")
 	}
 	var signer oauth1.Signer
-	switch p.SignatureMethod {
-	case "", SignatureHMACSHA1:
-		if cfg.ClientSecret == "" {
-			return nil, configError(name, "ClientSecret (the consumer secret) is required for HMAC-SHA1")
-		}
-		signer = &oauth1.HMACSigner{ConsumerSecret: cfg.ClientSecret}
-	case SignatureRSASHA1:
-		if p.PrivateKey == nil {
-			return nil, configError(name, "OAuth1Provider.PrivateKey is required for RSA-SHA1")
-		}
+	if p.PrivateKey != nil {
 		if err := p.PrivateKey.Validate(); err != nil {
 			return nil, configError(name, "OAuth1Provider.PrivateKey is not a valid RSA key")
 		}
 		signer = &oauth1.RSASigner{PrivateKey: p.PrivateKey}
-	default:
-		return nil, configError(name, fmt.Sprintf("OAuth1Provider.SignatureMethod %q is not supported (use HMAC-SHA1 or RSA-SHA1)", p.SignatureMethod))
+	} else {
+		if cfg.ClientSecret == "" {
+			return nil, configError(name, "ClientSecret (the consumer secret) is required for HMAC-SHA1 (or set OAuth1Provider.PrivateKey for RSA-SHA1)")
+		}
+		signer = &oauth1.HMACSigner{ConsumerSecret: cfg.ClientSecret}
 	}
 	switch {
 	case cfg.Scopes != nil:
@@ -180,49 +159,6 @@ func httpURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// LoadRSAKey reads an RSA private key from PEM text, or from the PEM file
-// named by pemOrPath when it holds no PEM block marker. PKCS #1 ("RSA
-// PRIVATE KEY") and PKCS #8 ("PRIVATE KEY") blocks are accepted; encrypted
-// keys are not. Errors never contain the key.
-func LoadRSAKey(pemOrPath string) (*rsa.PrivateKey, error) {
-	data := []byte(pemOrPath)
-	if !strings.Contains(pemOrPath, "-----BEGIN") {
-		path := strings.TrimSpace(pemOrPath)
-		if path == "" {
-			return nil, errors.New("ginoauth: RSA key: empty")
-		}
-		var err error
-		data, err = os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("ginoauth: RSA key: %w", err)
-		}
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("ginoauth: RSA key: no PEM block found")
-	}
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, errors.New("ginoauth: RSA key: malformed PKCS #1 key")
-		}
-		return k, nil
-	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, errors.New("ginoauth: RSA key: malformed PKCS #8 key")
-		}
-		rk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("ginoauth: RSA key: the PKCS #8 key is a %T, not RSA", k)
-		}
-		return rk, nil
-	default:
-		return nil, fmt.Errorf("ginoauth: RSA key: PEM block %q is not an unencrypted RSA private key", block.Type)
-	}
-}
-
 // oauth1Flow is the OAuth 1.0a flow. cfg is a template: each request works
 // on a copy carrying its callback URL and HTTP client.
 type oauth1Flow struct {
@@ -240,7 +176,7 @@ func (f *oauth1Flow) login(c *gin.Context, b *Blueprint) {
 	if next == "" && c.Request.Method == http.MethodPost {
 		next = c.PostForm("next")
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), b.timeout())
 	defer cancel()
 	client, capture := f.endpointClient(ctx, b)
 	cfg := f.cfg
@@ -248,7 +184,7 @@ func (f *oauth1Flow) login(c *gin.Context, b *Blueprint) {
 	cfg.HTTPClient = client
 	reqToken, reqSecret, err := cfg.RequestToken()
 	if err != nil {
-		b.fail(c, endpointFailure(KindRequestTokenFail, "request-token", capture, err))
+		b.fail(c, endpointFailure(KindExchangeFailed, "request-token", capture, err))
 		return
 	}
 	authURL, err := cfg.AuthorizationURL(reqToken)
@@ -267,11 +203,11 @@ func (f *oauth1Flow) login(c *gin.Context, b *Blueprint) {
 	}
 	now := b.cfg.Now()
 	p := pendingLogin{State: rand.Text(), ReqToken: reqToken, ReqSecret: reqSecret, Created: now.Unix()}
-	if next != "" && !b.cfg.DisableNext && SafeNext(next) {
+	if next != "" && !b.cfg.DisableNext && safeNext(next) {
 		p.Next = next
 	}
 	if err := b.addPendingLogin(s, p, now); err != nil {
-		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 		return
 	}
 	if b.runBeforeLogin(c, authURL.String()) {
@@ -304,7 +240,7 @@ func (f *oauth1Flow) authorized(c *gin.Context, b *Blueprint) {
 	// The request token is consumed first, whatever happens next.
 	p, found, anyPending, err := b.takePendingLogin(s, key, true, now)
 	if err != nil {
-		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 		return
 	}
 	if !found { // a denial needs this session's request token too
@@ -335,7 +271,7 @@ func (f *oauth1Flow) authorized(c *gin.Context, b *Blueprint) {
 // exchange trades the authorized request token and the verifier for the
 // access token, keeping every field of the answer.
 func (f *oauth1Flow) exchange(c *gin.Context, b *Blueprint, p pendingLogin, verifier string) (*Token, *Error) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), b.timeout())
 	defer cancel()
 	client, capture := f.endpointClient(ctx, b)
 	cfg := f.cfg
@@ -523,7 +459,7 @@ func (f *oauth1Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 	if f.revocationURL == "" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, b.timeout())
 	defer cancel()
 	src := &tokenSource{b: b, ref: &pendingRef{t: t}}
 	client := &http.Client{Transport: f.transport(b, src, b.baseTransport()), Timeout: b.cfg.HTTPClient.Timeout}

@@ -44,7 +44,7 @@ func ExampleNewOAuth1() {
 		defer resp.Body.Close()
 		c.DataFromReader(resp.StatusCode, resp.ContentLength, "application/json", resp.Body, nil)
 	})
-	fmt.Println(bp.LoginURL(), bp.AuthorizedURL())
+	fmt.Println(bp.LoginPath(), bp.AuthorizedPath())
 	// Output: /login/example /login/example/authorized
 }
 

@@ -39,11 +39,11 @@ func (b *Blueprint) StartLogin(c *gin.Context, next string) (string, error) {
 func (b *Blueprint) beginOAuth2(c *gin.Context, s sessions.Session, next string) (string, error) {
 	now := b.cfg.Now()
 	p := pendingLogin{State: rand.Text(), Created: now.Unix()}
-	if next != "" && !b.cfg.DisableNext && SafeNext(next) {
+	if next != "" && !b.cfg.DisableNext && safeNext(next) {
 		p.Next = next
 	}
 	opts := make([]oauth2.AuthCodeOption, 0, len(b.cfg.AuthParams)+3)
-	if !b.cfg.DisablePKCE && !b.provider.DisablePKCE {
+	if !b.provider.DisablePKCE {
 		p.Verifier = oauth2.GenerateVerifier()
 		opts = append(opts, oauth2.S256ChallengeOption(p.Verifier))
 	}
@@ -60,7 +60,7 @@ func (b *Blueprint) beginOAuth2(c *gin.Context, s sessions.Session, next string)
 		authURL = rewriteScope(authURL, strings.Join(cfg.Scopes, sep))
 	}
 	if err := b.addPendingLogin(s, p, now); err != nil {
-		return "", &Error{Kind: KindSessionFailed, Provider: b.name, Err: err}
+		return "", &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
 	}
 	return authURL, nil
 }
@@ -99,7 +99,7 @@ func (oauth2Flow) login(c *gin.Context, b *Blueprint) {
 	}
 	authURL, err := b.beginOAuth2(c, s, next)
 	if err != nil {
-		ge, _ := AsError(err)
+		ge, _ := asError(err)
 		b.fail(c, ge)
 		return
 	}
@@ -143,7 +143,7 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 	// The state is consumed first, whatever happens next.
 	p, found, anyPending, err := b.takePendingLogin(s, q.Get("state"), false, now)
 	if err != nil {
-		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 		return
 	}
 	// An answer without a state this session issued is refused as such,
@@ -198,12 +198,12 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 		return
 	}
 	if err := renewSessionID(s); err != nil {
-		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 		return
 	}
 	if b.hooks.Authorized != nil {
 		if err := s.Save(); err != nil {
-			b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 			return
 		}
 	}
@@ -229,7 +229,7 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 	}
 	// A no-op when the session storage saved it already.
 	if err := s.Save(); err != nil {
-		b.fail(c, &Error{Kind: KindSessionFailed, Err: err})
+		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 		return
 	}
 	b.logDebug("ginoauth: login complete")
@@ -264,7 +264,7 @@ func clip(s string, n int) string {
 
 // exchange trades the code for a token, keeping every field of the response.
 func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Token, *Error) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), b.timeout())
 	defer cancel()
 	cfg := b.oauthFor(c)
 	if err := b.freshSecret(ctx, cfg); err != nil {

@@ -10,10 +10,10 @@ import (
 )
 
 // Profile fetches the user's normalized profile with the provider's
-// ProfileFunc, using Client(c). Inside the Authorized hook it uses the token
+// Profile function, using Client(c). Inside the Authorized hook it uses the token
 // just obtained. A provider that refuses the profile request makes it
 // return an *Error of kind KindProfileFailed (with the provider's status);
-// a dead token, one matching ErrReauthRequired.
+// a dead token, one matching KindReauthRequired.
 func (b *Blueprint) Profile(c *gin.Context) (*Profile, error) {
 	src, err := b.source(c)
 	if err != nil {
@@ -31,7 +31,7 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 	if b.provider.Profile == nil {
 		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: errors.New("the provider has no profile function")}
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, b.timeout())
 	defer cancel()
 	t, err := src.token(ctx)
 	if err != nil {
@@ -44,7 +44,7 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 	if err == nil {
 		return p, nil
 	}
-	if ge, ok := AsError(err); ok {
+	if ge, ok := asError(err); ok {
 		if ge.Provider == "" {
 			ge.Provider = b.name
 		}

@@ -1,6 +1,7 @@
 package ginoauth
 
 import (
+	"context"
 	"net/http"
 
 	"golang.org/x/oauth2"
@@ -53,8 +54,10 @@ type Provider struct {
 	// default sets "Authorization: Bearer <access token>"; providers with
 	// other schemes (Zoho) or extra token parameters (Slack) replace it.
 	AuthorizeRequest func(req *http.Request, t *Token) error
-	// Profile fetches the normalized user profile. Optional.
-	Profile ProfileFunc
+	// Profile fetches the normalized user profile with client, an
+	// *http.Client that carries t and resolves URLs against APIBaseURL.
+	// Optional.
+	Profile func(ctx context.Context, client *http.Client, t *Token) (*Profile, error)
 	// Issuer is the authorization server's issuer identifier. When set, a
 	// callback carrying an "iss" parameter (RFC 9207) must match it, which
 	// defeats mix-up attacks. Optional.
@@ -64,8 +67,16 @@ type Provider struct {
 	RequireIssuerParam bool
 	// OpenID makes the login send a nonce, and VerifyIDToken checks the ID
 	// token the exchange returns. Optional.
-	OpenID        bool
-	VerifyIDToken IDTokenVerifier
+	OpenID bool
+	// VerifyIDToken checks an OpenID Connect ID token: signature, issuer,
+	// audience (clientID, the blueprint's client ID) and expiry. After the
+	// code exchange nonce is the value the login sent, and the verifier
+	// must require the token's nonce claim to equal it. After a refresh
+	// nonce is "": the refreshed token needs no nonce (OpenID Connect Core
+	// 12.2). It returns the verified claims, which become the token's
+	// "id_token_claims" extra field. providers/oidc's NewVerifier builds
+	// one. Optional.
+	VerifyIDToken func(ctx context.Context, clientID, rawIDToken, nonce string) (claims map[string]any, err error)
 	// FormPostCallback accepts the callback as a cross-site POST
 	// (response_mode=form_post, as Apple sends it) without loosening the
 	// session cookie's SameSite setting: a POST that arrives without the

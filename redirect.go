@@ -10,12 +10,12 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// SafeNext reports whether next is a same-site relative path that is safe to
+// safeNext reports whether next is a same-site relative path that is safe to
 // redirect to after login: it starts with a single "/", has no scheme or
 // host, no backslash, no control characters, and still means the same thing
 // after percent-decoding. "//evil.com", "/\evil.com", "https://evil.com" and
 // their encoded forms are refused.
-func SafeNext(next string) bool {
+func safeNext(next string) bool {
 	if next == "" || len(next) > 2048 || next[0] != '/' {
 		return false
 	}
@@ -133,7 +133,7 @@ func validHost(h string) string {
 
 // afterLoginURL is where to go once the login is done.
 func (b *Blueprint) afterLoginURL(next string) string {
-	if next != "" && SafeNext(next) {
+	if next != "" && safeNext(next) {
 		return next
 	}
 	return b.cfg.AfterLogin

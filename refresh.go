@@ -20,9 +20,9 @@ var errNotRefreshable = errors.New("no refresh token")
 // by Config.Timeout, so a client that disconnects mid-refresh never loses
 // the rotated token. A refresh the provider refuses, or a dead token that
 // cannot be refreshed, deletes the token (if it is still the one seen) and
-// returns an error matching ErrReauthRequired.
+// returns an error matching KindReauthRequired.
 func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead bool) (*Token, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout())
 	defer cancel()
 	unlock, err := b.locks.Lock(ctx, b.lockKey(seen))
 	if err != nil {
@@ -56,7 +56,7 @@ func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead
 		return nil, &Error{Kind: KindReauthRequired, Provider: b.name, Err: errNotRefreshable}
 	}
 	nt, err := b.refreshAtProvider(ctx, cur)
-	if errors.Is(err, ErrReauthRequired) {
+	if errors.Is(err, KindReauthRequired) {
 		// Drop the dead token, unless another writer replaced it.
 		if got, serr := ref.Swap(ctx, cur, nil); serr == nil && got != nil && b.valid(got) {
 			return got, nil
@@ -108,7 +108,7 @@ func (b *Blueprint) lockKey(t *Token) string {
 }
 
 func kindOf(err error) string {
-	if ge, ok := AsError(err); ok {
+	if ge, ok := asError(err); ok {
 		return string(ge.Kind)
 	}
 	return "unknown"

@@ -49,7 +49,7 @@ func TestSecuritySchemeRelativeURLIsRefused(t *testing.T) {
 	evil := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer evil.Close()
 	st := ownerStorage()
-	bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+	bp := mustBP(ginoauth.New(ginoauth.Provider{
 		Name: "p", Endpoint: oauth2.Endpoint{AuthURL: "https://p.example/a", TokenURL: "https://p.example/t"},
 		APIBaseURL: "https://api.p.example/v1/",
 	}, ginoauth.Config{ClientID: "id", Storage: st, HTTPClient: evil.Client()}))
@@ -100,7 +100,7 @@ func TestSecurityRedirectToAnotherOriginDropsToken(t *testing.T) {
 			return stubResponse(r, http.StatusOK, nil, "ok")
 		}}
 		st := ownerStorage()
-		bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+		bp := mustBP(ginoauth.New(ginoauth.Provider{
 			Name: "p", Endpoint: oauth2.Endpoint{AuthURL: "https://p.example/a", TokenURL: "https://p.example/t"},
 			APIBaseURL: "https://api.p.example/",
 		}, ginoauth.Config{ClientID: "id", Storage: st, HTTPClient: &http.Client{Transport: stub}}))
@@ -123,7 +123,7 @@ func TestSecurityRedirectToAnotherOriginDropsToken(t *testing.T) {
 func TestSecurityResponseCannotSetVerifiedClaims(t *testing.T) {
 	t.Parallel()
 	ts, _, _ := tokenEndpoint(t, `{"access_token":"new","token_type":"Bearer","expires_in":3600,"id_token_claims":{"sub":"attacker"}}`)
-	bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+	bp := mustBP(ginoauth.New(ginoauth.Provider{
 		Name: "p", Endpoint: oauth2.Endpoint{AuthURL: ts.URL + "/a", TokenURL: ts.URL + "/t"},
 	}, ginoauth.Config{ClientID: "id", ClientSecret: "s"}))
 	old := &ginoauth.Token{AccessToken: "old", RefreshToken: "r", Extra: map[string]any{"id_token_claims": map[string]any{"sub": "victim"}}}
@@ -137,7 +137,7 @@ func TestSecurityResponseCannotSetVerifiedClaims(t *testing.T) {
 }
 
 // TestSecurityProfileInCallbackIsBounded: the profile fetch of a linking
-// hook is bounded by Config.Timeout, like every provider call of the
+// hook is bounded by the HTTPClient's Timeout, like every provider call of the
 // login.
 func TestSecurityProfileInCallbackIsBounded(t *testing.T) {
 	t.Parallel()
@@ -146,7 +146,7 @@ func TestSecurityProfileInCallbackIsBounded(t *testing.T) {
 	srv.SetLatency(ginoauthtest.PathUserinfo, 4*time.Second)
 	hookErr := make(chan error, 1)
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
-		c.Timeout = 500 * time.Millisecond
+		c.HTTPClient = &http.Client{Timeout: 500 * time.Millisecond}
 		c.Hooks.Authorized = func(c *gin.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) error {
 			_, err := bp.Profile(c)
 			hookErr <- err
@@ -159,13 +159,13 @@ func TestSecurityProfileInCallbackIsBounded(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("the callback took %v with a 500 ms timeout", took)
 	}
-	if err := <-hookErr; err == nil || !errors.Is(err, ginoauth.ErrReauthRequired) && kindOf(err) != ginoauth.KindProfileFailed {
+	if err := <-hookErr; err == nil || !errors.Is(err, ginoauth.KindReauthRequired) && kindOf(err) != ginoauth.KindProfileFailed {
 		t.Errorf("Profile with a slow userinfo: %v, want profile_failed", err)
 	}
 }
 
 func kindOf(err error) ginoauth.ErrorKind {
-	if e, ok := ginoauth.AsError(err); ok {
+	if e, ok := errors.AsType[*ginoauth.Error](err); ok {
 		return e.Kind
 	}
 	return ""
@@ -252,7 +252,7 @@ func TestSecurityTokenOnlyToAPIOrigins(t *testing.T) {
 		return stubResponse(r, http.StatusOK, nil, "ok")
 	}}
 	st := ownerStorage()
-	bp := ginoauth.Must(ginoauth.New(ginoauth.Provider{
+	bp := mustBP(ginoauth.New(ginoauth.Provider{
 		Name: "p", Endpoint: oauth2.Endpoint{AuthURL: "https://p.example/a", TokenURL: "https://p.example/t"},
 		APIBaseURL: "https://api.p.example/v1/", APIOrigins: []string{"https://userinfo.p.example"},
 	}, ginoauth.Config{ClientID: "id", Storage: st, HTTPClient: &http.Client{Transport: stub}}))
@@ -281,4 +281,13 @@ func TestSecurityTokenOnlyToAPIOrigins(t *testing.T) {
 	if len(stub.auth) != 3 {
 		t.Errorf("%d requests reached the network, want 3", len(stub.auth))
 	}
+}
+
+// mustBP returns bp, or panics with err: for blueprints a test builds from
+// a known-good configuration.
+func mustBP(bp *ginoauth.Blueprint, err error) *ginoauth.Blueprint {
+	if err != nil {
+		panic(err)
+	}
+	return bp
 }

@@ -41,7 +41,7 @@ var (
 // recommended options, minus Secure (the tests speak plain HTTP).
 func secEncryptedStore() sessions.Store {
 	st := cookie.NewStore(secAuthKey, secEncKey)
-	st.Options(ginoauth.InsecureDevSessionOptions())
+	st.Options(devSessionOptions())
 	return st
 }
 
@@ -61,7 +61,7 @@ func secRedisStore(t *testing.T) sessions.Store {
 	if err := redis.SetKeyPrefix(st, prefix); err != nil {
 		t.Fatal(err)
 	}
-	st.Options(ginoauth.InsecureDevSessionOptions())
+	st.Options(devSessionOptions())
 	t.Cleanup(func() { secDeleteKeys(t, addr, prefix) })
 	return st
 }
@@ -499,9 +499,9 @@ func TestSecurityPKCEDowngrade(t *testing.T) {
 	})
 
 	t.Run("code with challenge exchanged without verifier", func(t *testing.T) {
-		cfg := secConfig(srv)
-		cfg.DisablePKCE = true
-		noPKCE := newSecApp(t, srv.Provider(), cfg, secEncryptedStore())
+		prov := srv.Provider()
+		prov.DisablePKCE = true
+		noPKCE := newSecApp(t, prov, secConfig(srv), secEncryptedStore())
 		// A code bound to a challenge, from a PKCE login.
 		code := newSecBrowser(t).approve(newSecBrowser(t).start(a, "")).Query().Get("code")
 		b := newSecBrowser(t)
@@ -571,9 +571,9 @@ func TestSecurityMixUp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := secConfig(tt.srv)
-			cfg.DisablePKCE = tt.provider.OpenID // not what is tested here
-			a := newSecApp(t, tt.provider, cfg, secEncryptedStore())
+			prov := tt.provider
+			prov.DisablePKCE = prov.OpenID // not what is tested here
+			a := newSecApp(t, prov, secConfig(tt.srv), secEncryptedStore())
 			b := newSecBrowser(t)
 			cb := b.approve(b.start(a, ""))
 			target := cb.String()
@@ -611,7 +611,6 @@ func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	ctx := context.Background()
 	cfg := secConfig(srv)
-	cfg.DisablePKCE = true
 
 	t.Run("right nonce and audience", func(t *testing.T) {
 		t.Parallel()
@@ -619,6 +618,7 @@ func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.DisablePKCE = true // the nonce alone binds the code here
 		a := newSecApp(t, p, cfg, secEncryptedStore())
 		b := newSecBrowser(t)
 		authURL := b.start(a, "")
@@ -637,6 +637,7 @@ func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.DisablePKCE = true // the nonce alone binds the code here
 		a := newSecApp(t, p, cfg, secEncryptedStore())
 		attacker, victim := newSecBrowser(t), newSecBrowser(t)
 		stolen := attacker.approve(attacker.start(a, "")).Query().Get("code")
@@ -661,6 +662,7 @@ func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.DisablePKCE = true // the nonce alone binds the code here
 		a := newSecApp(t, p, cfg, secEncryptedStore()) // the verifier expects another audience
 		b := newSecBrowser(t)
 		if pg := b.login(a, ""); pg.status != http.StatusBadGateway {
@@ -718,26 +720,22 @@ func TestSecurityOpenRedirect(t *testing.T) {
 
 // TestSecuritySessionCookieFlags: the recommended session options are
 // HttpOnly, Secure and SameSite=Lax (RFC 9700 section 4.7 relies on the
-// cookie staying out of cross-site requests); the development variant
-// drops Secure only. The flags reach the Set-Cookie header.
+// cookie staying out of cross-site requests); the development setting
+// (Secure turned off) drops Secure only. The flags reach the Set-Cookie header.
 func TestSecuritySessionCookieFlags(t *testing.T) {
 	t.Parallel()
 	o := ginoauth.SessionOptions()
 	if !o.HttpOnly || !o.Secure || o.SameSite != http.SameSiteLaxMode || o.Path != "/" || o.MaxAge <= 0 {
 		t.Fatalf("SessionOptions() = %+v, want HttpOnly, Secure, SameSite=Lax, Path /, positive MaxAge", o)
 	}
-	dev := ginoauth.InsecureDevSessionOptions()
-	want := o
-	want.Secure = false
-	if dev != want {
-		t.Fatalf("InsecureDevSessionOptions() = %+v, want SessionOptions() without Secure: %+v", dev, want)
-	}
+	dev := o
+	dev.Secure = false // what the docs suggest for http://localhost
 	srv := newSecProvider(t, ginoauthtest.Config{InsecureAnyRedirectURI: true})
 	for _, tt := range []struct {
 		name   string
 		opts   sessions.Options
 		secure bool
-	}{{"SessionOptions", o, true}, {"InsecureDevSessionOptions", dev, false}} {
+	}{{"SessionOptions", o, true}, {"without Secure", dev, false}} {
 		st := cookie.NewStore(secAuthKey, secEncKey)
 		st.Options(tt.opts)
 		a := newSecApp(t, srv.Provider(), secConfig(srv), st)
@@ -877,7 +875,7 @@ func TestSecurityTokensStayOutOfURLsAndCookies(t *testing.T) {
 	t.Run("control: authentication-only cookie store", func(t *testing.T) {
 		t.Parallel()
 		st := cookie.NewStore(secAuthKey)
-		st.Options(ginoauth.InsecureDevSessionOptions())
+		st.Options(devSessionOptions())
 		tokens, b, _ := run(t, st)
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -1003,4 +1001,12 @@ func TestSecurityProviderErrorNeedsState(t *testing.T) {
 	if strings.ContainsAny(e.Description+e.URI+e.Error(), "\r\n") || e.Description != "Account locked[GIN] 200 | forged line" || e.URI != "https://provider.example/whyX" {
 		t.Errorf("provider fields not reduced to RFC 6749's characters: %q, %q", e.Description, e.URI)
 	}
+}
+
+// devSessionOptions are the secure session options without Secure, for the
+// tests' plain-http servers.
+func devSessionOptions() sessions.Options {
+	o := ginoauth.SessionOptions()
+	o.Secure = false
+	return o
 }

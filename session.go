@@ -75,18 +75,10 @@ const renewMarker = "ginoauth_renewed"
 // (store.Options(ginoauth.SessionOptions())): HttpOnly, Secure, SameSite=Lax,
 // path "/", 30 days. SameSite=Lax keeps the cookie on the provider's
 // top-level redirect back to the callback while withholding it from
-// cross-site POSTs and embedded requests.
+// cross-site POSTs and embedded requests. For development over plain
+// http://localhost only, turn Secure off in the returned value.
 func SessionOptions() sessions.Options {
 	return sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}
-}
-
-// InsecureDevSessionOptions is SessionOptions without Secure, for
-// development over plain http://localhost. Never use it in production: the
-// session cookie would travel unencrypted.
-func InsecureDevSessionOptions() sessions.Options {
-	o := SessionOptions()
-	o.Secure = false
-	return o
 }
 
 // pendingLogin is one login in progress, kept in the session between the

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -125,7 +126,7 @@ func (r *sessionRef) load() *Token {
 	if raw == "" {
 		return nil
 	}
-	t, err := UnmarshalToken([]byte(raw))
+	t, err := unmarshalToken([]byte(raw))
 	if err != nil {
 		return nil
 	}
@@ -152,7 +153,7 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	var enc []byte
 	if new != nil {
 		var err error
-		if enc, err = MarshalToken(new); err != nil {
+		if enc, err = json.Marshal(new); err != nil {
 			return nil, err
 		}
 	} else if r.cell.get() == "" {
@@ -279,7 +280,7 @@ func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
 	if err != nil {
 		return nil, errHandoffCorrupt
 	}
-	return UnmarshalToken(plain)
+	return unmarshalToken(plain)
 }
 
 // localCoordinator is the in-process RefreshCoordinator.

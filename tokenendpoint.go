@@ -226,7 +226,7 @@ func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 	if endpoint == "" {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, b.timeout())
 	defer cancel()
 	form := url.Values{}
 	if t.RefreshToken != "" && !b.provider.RevokeAccessToken {

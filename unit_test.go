@@ -60,8 +60,8 @@ func TestSafeNext(t *testing.T) {
 		{"/" + strings.Repeat("a", 3000), false},
 	}
 	for _, tt := range tests {
-		if got := SafeNext(tt.next); got != tt.want {
-			t.Errorf("SafeNext(%q) = %v, want %v", tt.next, got, tt.want)
+		if got := safeNext(tt.next); got != tt.want {
+			t.Errorf("safeNext(%q) = %v, want %v", tt.next, got, tt.want)
 		}
 	}
 }
@@ -115,7 +115,7 @@ func TestNewCopiesConfig(t *testing.T) {
 
 func TestResolveKeepsBasePath(t *testing.T) {
 	t.Parallel()
-	bp := Must(New(testProvider(), Config{ClientID: "id"}))
+	bp := must(New(testProvider(), Config{ClientID: "id"}))
 	tests := []struct{ ref, want string }{
 		{"user", "https://api.provider.example/v3/user"},
 		{"/user", "https://api.provider.example/v3/user"},
@@ -129,7 +129,7 @@ func TestResolveKeepsBasePath(t *testing.T) {
 			t.Errorf("resolve(%q) = %v, %v; want %s", tt.ref, got, err, tt.want)
 		}
 	}
-	noBase := Must(New(Provider{Name: "n", Endpoint: testProvider().Endpoint}, Config{ClientID: "id"}))
+	noBase := must(New(Provider{Name: "n", Endpoint: testProvider().Endpoint}, Config{ClientID: "id"}))
 	if _, err := noBase.resolve(&url.URL{Path: "user"}); err == nil {
 		t.Error("relative URL without APIBaseURL: got nil error")
 	}
@@ -163,7 +163,7 @@ func TestCallbackURL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
 			cfg.ClientID = "id"
-			bp := Must(New(testProvider(), cfg))
+			bp := must(New(testProvider(), cfg))
 			r := gin.New()
 			bp.Register(r.Group("/login"))
 			req := httptest.NewRequest(http.MethodGet, "http://app.local:8080/login/test", nil)
@@ -201,11 +201,11 @@ func TestTokenJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	in := &Token{AccessToken: "a", RefreshToken: "r", TokenType: "Bearer", Expiry: time.Unix(1900000000, 0).UTC(),
 		Scopes: []string{"x", "y"}, IDToken: "h.p.s", Extra: map[string]any{"team": map[string]any{"id": "T1"}}}
-	raw, err := MarshalToken(in)
+	raw, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := UnmarshalToken(raw)
+	out, err := unmarshalToken(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +215,8 @@ func TestTokenJSONRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: got %s, want %s", b, a)
 	}
 	for _, bad := range []string{"", "{", `{"token_type":"Bearer"}`, "null", `[]`} {
-		if _, err := UnmarshalToken([]byte(bad)); err == nil {
-			t.Errorf("UnmarshalToken(%q): got nil error", bad)
+		if _, err := unmarshalToken([]byte(bad)); err == nil {
+			t.Errorf("unmarshalToken(%q): got nil error", bad)
 		}
 	}
 }
@@ -252,7 +252,7 @@ func TestErrorStatusAndMessage(t *testing.T) {
 	}{
 		{KindProviderDenied, 400}, {KindStateMissing, 400}, {KindStateMismatch, 400}, {KindCodeMissing, 400},
 		{KindIssuerMismatch, 400}, {KindExchangeFailed, 502}, {KindIDTokenInvalid, 502}, {KindRefreshFailed, 502},
-		{KindProfileFailed, 502}, {KindStorageFailed, 500}, {KindSessionFailed, 500}, {KindHookFailed, 500}, {KindConfig, 500}, {KindReauthRequired, 401},
+		{KindProfileFailed, 502}, {KindStorageFailed, 503}, {KindHookFailed, 500}, {KindConfig, 500}, {KindReauthRequired, 401},
 	}
 	for _, tt := range tests {
 		e := &Error{Kind: tt.kind}
@@ -264,8 +264,8 @@ func TestErrorStatusAndMessage(t *testing.T) {
 		}
 	}
 	e := &Error{Kind: KindReauthRequired, Provider: "github", Err: errNotRefreshable}
-	if !errors.Is(e, ErrReauthRequired) {
-		t.Error("errors.Is(reauth error, ErrReauthRequired) = false")
+	if !errors.Is(e, KindReauthRequired) {
+		t.Error("errors.Is(reauth error, KindReauthRequired) = false")
 	}
 	if got := e.Error(); got != "ginoauth: github: reauth_required: no refresh token" {
 		t.Errorf("Error() = %q", got)
@@ -301,7 +301,7 @@ func TestRevokeRequest(t *testing.T) {
 			p := testProvider()
 			p.RevocationURL = srv.URL
 			p.RevokeAccessToken = tt.accessOnly
-			bp := Must(New(p, Config{ClientID: "id", ClientSecret: "secret"}))
+			bp := must(New(p, Config{ClientID: "id", ClientSecret: "secret"}))
 			err := bp.Revoke(t.Context(), &Token{AccessToken: "at", RefreshToken: "rt"})
 			if (err != nil) != tt.wantFailure {
 				t.Fatalf("Revoke: got %v, want failure %v", err, tt.wantFailure)
@@ -343,7 +343,7 @@ func (s *countingStorage) Swap(_ context.Context, old, t *Token) (*Token, error)
 func TestTokenIsReadOncePerRequest(t *testing.T) {
 	t.Parallel()
 	st := &countingStorage{tok: &Token{AccessToken: "a"}}
-	bp := Must(New(testProvider(), Config{ClientID: "id", Storage: st}))
+	bp := must(New(testProvider(), Config{ClientID: "id", Storage: st}))
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
 	c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
 	if !bp.Authorized(c) {
@@ -386,7 +386,7 @@ func (*brokenStorage) Load(context.Context) (*Token, error) {
 
 func TestRequiredDuringAStorageOutage(t *testing.T) {
 	t.Parallel()
-	bp := Must(New(testProvider(), Config{ClientID: "id", Storage: &brokenStorage{}}))
+	bp := must(New(testProvider(), Config{ClientID: "id", Storage: &brokenStorage{}}))
 	r := gin.New()
 	bp.Register(r.Group("/login"))
 	r.GET("/me", bp.Required(), func(c *gin.Context) { c.String(http.StatusOK, "me") })
@@ -402,7 +402,7 @@ func TestRequiredDuringAStorageOutage(t *testing.T) {
 func TestNoRequestNoPanic(t *testing.T) {
 	t.Parallel()
 	st := &countingStorage{tok: &Token{AccessToken: "a"}}
-	bp := Must(New(testProvider(), Config{ClientID: "id", Storage: st}))
+	bp := must(New(testProvider(), Config{ClientID: "id", Storage: st}))
 	c, _ := gin.CreateTestContext(httptest.NewRecorder())
 	if tok, err := bp.Token(c); err != nil || tok.AccessToken != "a" {
 		t.Errorf("Token: %v, %v", tok, err)
@@ -419,4 +419,13 @@ func TestNoRequestNoPanic(t *testing.T) {
 	if bp.Authorized(c) {
 		t.Error("Authorized after Logout")
 	}
+}
+
+// must returns bp, or panics with err: for blueprints a test builds from a
+// known-good configuration.
+func must(bp *Blueprint, err error) *Blueprint {
+	if err != nil {
+		panic(err)
+	}
+	return bp
 }

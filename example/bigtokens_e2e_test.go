@@ -44,7 +44,7 @@ func TestBrowserThreeProvidersWithJWTTokens(t *testing.T) {
 		defer srv.Close()
 		srv.SetClock(now)
 		srvs = append(srvs, srv)
-		bp := ginoauth.Must(ginoauth.New(srv.Provider(), ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: now}))
+		bp := mustBP(ginoauth.New(srv.Provider(), ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: now}))
 		bp.Register(r.Group("/login"))
 		r.GET("/api/"+name, func(c *gin.Context) {
 			sent.Lock()
@@ -121,4 +121,12 @@ func TestBrowserThreeProvidersWithJWTTokens(t *testing.T) {
 			t.Errorf("%s: %d refreshes, want 1", names[i], got)
 		}
 	}
+}
+
+// mustBP returns bp, or panics with err.
+func mustBP(bp *ginoauth.Blueprint, err error) *ginoauth.Blueprint {
+	if err != nil {
+		panic(err)
+	}
+	return bp
 }

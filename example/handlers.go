@@ -281,7 +281,7 @@ func (a *app) loginFailed(c *gin.Context, bp *ginoauth.Blueprint, err *ginoauth.
 func (a *app) apiFailed(c *gin.Context, p *provider, err error) {
 	status, title, msg := http.StatusBadGateway, p.Label+" is not answering", "The provider could not be reached. Please try again later."
 	data := gin.H{"Retry": p}
-	if ge, ok := ginoauth.AsError(err); ok {
+	if ge, ok := errors.AsType[*ginoauth.Error](err); ok {
 		status, data["Kind"] = ge.Status(), ge.Kind
 		title, msg = describe(ge, p.Label)
 	}
@@ -296,7 +296,7 @@ func describe(err *ginoauth.Error, label string) (title, msg string) {
 		return "Login cancelled", err.Message() + " Nothing was shared with this app."
 	case ginoauth.KindStateMissing, ginoauth.KindStateMismatch, ginoauth.KindIssuerMismatch, ginoauth.KindCodeMissing:
 		return "This login has expired", err.Message()
-	case ginoauth.KindExchangeFailed, ginoauth.KindIDTokenInvalid, ginoauth.KindRefreshFailed, ginoauth.KindRequestTokenFail:
+	case ginoauth.KindExchangeFailed, ginoauth.KindIDTokenInvalid, ginoauth.KindRefreshFailed:
 		return label + " is not answering", err.Message()
 	case ginoauth.KindReauthRequired:
 		return "Please log in again", err.Message()

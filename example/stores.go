@@ -52,7 +52,7 @@ func sessionStore(cfg config) (sessions.Store, error) {
 	}
 	opts := ginoauth.SessionOptions() // HttpOnly, SameSite=Lax, Secure
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "http" {
-		opts = ginoauth.InsecureDevSessionOptions() // plain http on 127.0.0.1
+		opts.Secure = false // plain http on 127.0.0.1 only
 	}
 	opts.MaxAge = 12 * 3600 // a working day, not the 30-day default: a stolen cookie ages out
 	store.Options(opts)

@@ -61,7 +61,7 @@ func newApp(t *testing.T, srv *ginoauthtest.Server, change func(p *ginoauth.Prov
 			return
 		}
 		resp, err := client.Get("whoami")
-		if errors.Is(err, ginoauth.ErrReauthRequired) {
+		if errors.Is(err, ginoauth.KindReauthRequired) {
 			c.String(http.StatusUnauthorized, "reauth")
 			return
 		}
@@ -266,7 +266,7 @@ func TestFlowExpiredTokenAtProvider(t *testing.T) {
 	if got := srv.Grants("refresh_token"); got != 1 {
 		t.Errorf("refresh grants: got %d, want 1", got)
 	}
-	// Without a usable grant the call fails with ErrReauthRequired, and
+	// Without a usable grant the call fails with KindReauthRequired, and
 	// the dead token is dropped.
 	srv.RevokeAll()
 	srv.ExpireAccessTokens()

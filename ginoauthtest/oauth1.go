@@ -188,12 +188,12 @@ func NewOAuth1Server(cfg OAuth1Config) *OAuth1Server {
 		cfg.ConsumerKey = o1DefaultKey
 	}
 	switch cfg.SignatureMethod {
-	case "", ginoauth.SignatureHMACSHA1:
-		cfg.SignatureMethod = ginoauth.SignatureHMACSHA1
+	case "", "HMAC-SHA1":
+		cfg.SignatureMethod = "HMAC-SHA1"
 		if cfg.ConsumerSecret == "" {
 			cfg.ConsumerSecret = o1DefaultSecret
 		}
-	case ginoauth.SignatureRSASHA1:
+	case "RSA-SHA1":
 		if cfg.RSAPublicKey == nil {
 			panic("ginoauthtest: RSA-SHA1 needs OAuth1Config.RSAPublicKey")
 		}
@@ -285,7 +285,6 @@ func (s *OAuth1Server) Provider() ginoauth.OAuth1Provider {
 		AccessTokenURL:  s.URL + OAuth1PathAccessToken,
 		APIBaseURL:      s.URL + "/api/",
 		RevocationURL:   s.URL + OAuth1PathInvalidate,
-		SignatureMethod: s.cfg.SignatureMethod,
 		Profile:         o1Profile,
 	}
 }
@@ -820,7 +819,7 @@ func (s *OAuth1Server) verify(x *o1Exchange, secretFor func(token string) (secre
 
 func (s *OAuth1Server) signatureValid(base, tokenSecret string, sig []byte) bool {
 	switch s.cfg.SignatureMethod {
-	case ginoauth.SignatureRSASHA1:
+	case "RSA-SHA1":
 		digest := sha1.Sum([]byte(base))
 		return rsa.VerifyPKCS1v15(s.cfg.RSAPublicKey, crypto.SHA1, digest[:], sig) == nil
 	default:

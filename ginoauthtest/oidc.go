@@ -247,7 +247,7 @@ type userinfo struct {
 	Picture           string `json:"picture"`
 }
 
-// profile is the provider's ginoauth.ProfileFunc: it reads the userinfo
+// profile is the provider's Profile function: it reads the userinfo
 // endpoint with client, which carries the token.
 func (s *Server) profile(ctx context.Context, client *http.Client, _ *ginoauth.Token) (*ginoauth.Profile, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+PathUserinfo, nil)

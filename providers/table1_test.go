@@ -151,8 +151,10 @@ func t1Cases(t *testing.T) []t1Case {
 		{
 			name: "google", env: "GOOGLE",
 			provider: func() ginoauth.Provider { return google.Provider(google.Config{}) },
-			newBP:    func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return google.New(google.Config{Config: cfg}) },
-			scope:    "openid profile email", pkce: true, style: oauth2.AuthStyleInParams,
+			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+				return t1Keep(google.Provider(google.Config{Config: cfg}))(google.New(google.Config{Config: cfg}))
+			},
+			scope: "openid profile email", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://accounts.google.com/o/oauth2/auth", tokenURL: "https://oauth2.googleapis.com/token",
 			apiBase: "https://www.googleapis.com/",
 			id: &t1ID{jwks: "https://www.googleapis.com/oauth2/v3/certs",
@@ -169,8 +171,10 @@ func t1Cases(t *testing.T) []t1Case {
 		{
 			name: "azure", env: "AZURE",
 			provider: func() ginoauth.Provider { return azure.Provider(azure.Config{}) },
-			newBP:    func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return azure.New(azure.Config{Config: cfg}) },
-			scope:    "openid email profile User.Read", pkce: true, style: oauth2.AuthStyleInParams,
+			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+				return t1Keep(azure.Provider(azure.Config{Config: cfg}))(azure.New(azure.Config{Config: cfg}))
+			},
+			scope: "openid email profile User.Read", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL:  "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
 			tokenURL: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
 			apiBase:  "https://graph.microsoft.com/",
@@ -193,7 +197,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "microsoft", env: "MICROSOFT",
 			provider: func() ginoauth.Provider { return microsoft.Provider(microsoft.Config{}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return microsoft.New(microsoft.Config{Config: cfg})
+				return t1Keep(microsoft.Provider(microsoft.Config{Config: cfg}))(microsoft.New(microsoft.Config{Config: cfg}))
 			},
 			scope: "openid email profile User.Read", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL:  "https://login.microsoftonline.com/consumers/oauth2/v2.0/authorize",
@@ -210,7 +214,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "linkedin", env: "LINKEDIN",
 			provider: func() ginoauth.Provider { return linkedin.Provider(linkedin.Config{}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return linkedin.New(linkedin.Config{Config: cfg})
+				return t1Keep(linkedin.Provider(linkedin.Config{Config: cfg}))(linkedin.New(linkedin.Config{Config: cfg}))
 			},
 			scope: "openid profile email", pkce: false, style: oauth2.AuthStyleInParams,
 			authURL: "https://www.linkedin.com/oauth/v2/authorization", tokenURL: "https://www.linkedin.com/oauth/v2/accessToken",
@@ -226,8 +230,10 @@ func t1Cases(t *testing.T) []t1Case {
 		{
 			name: "apple", env: "APPLE",
 			provider: func() ginoauth.Provider { return apple.Provider(apple.Config{}) },
-			newBP:    func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return apple.New(appleCfg(cfg)) },
-			scope:    "name email", pkce: true, style: oauth2.AuthStyleInParams,
+			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+				return t1Keep(apple.Provider(appleCfg(cfg)))(apple.New(appleCfg(cfg)))
+			},
+			scope: "name email", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://appleid.apple.com/auth/authorize", tokenURL: "https://appleid.apple.com/auth/token",
 			params: map[string]string{"response_mode": "form_post"}, refresh: true,
 			id: &t1ID{jwks: "https://appleid.apple.com/auth/keys",
@@ -241,7 +247,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "okta", env: "OKTA",
 			provider: func() ginoauth.Provider { return okta.Provider(okta.Config{Domain: "dev-1.okta.com"}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return okta.New(okta.Config{Config: cfg, Domain: "dev-1.okta.com"})
+				return t1Keep(okta.Provider(okta.Config{Config: cfg, Domain: "dev-1.okta.com"}))(okta.New(okta.Config{Config: cfg, Domain: "dev-1.okta.com"}))
 			},
 			scope: "openid profile email", pkce: true, style: oauth2.AuthStyleInHeader,
 			authURL: "https://dev-1.okta.com/oauth2/default/v1/authorize", tokenURL: "https://dev-1.okta.com/oauth2/default/v1/token",
@@ -250,7 +256,7 @@ func t1Cases(t *testing.T) []t1Case {
 				claims: t1Claims("https://dev-1.okta.com/oauth2/default", envID)},
 			options: []t1Option{
 				{name: "authorization server", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return okta.New(okta.Config{Config: cfg, Domain: "dev-1.okta.com", AuthorizationServerID: "aus9"})
+					return t1Keep(okta.Provider(okta.Config{Config: cfg, Domain: "dev-1.okta.com", AuthorizationServerID: "aus9"}))(okta.New(okta.Config{Config: cfg, Domain: "dev-1.okta.com", AuthorizationServerID: "aus9"}))
 				}, path: "/oauth2/aus9/v1/authorize", token: "https://dev-1.okta.com/oauth2/aus9/v1/token"},
 			},
 		},
@@ -258,7 +264,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "auth0", env: "AUTH0",
 			provider: func() ginoauth.Provider { return auth0.Provider(auth0.Config{Domain: "acme.eu.auth0.com"}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return auth0.New(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com"})
+				return t1Keep(auth0.Provider(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com"}))(auth0.New(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com"}))
 			},
 			scope: "openid profile email", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://acme.eu.auth0.com/authorize", tokenURL: "https://acme.eu.auth0.com/oauth/token",
@@ -267,10 +273,10 @@ func t1Cases(t *testing.T) []t1Case {
 				claims: t1Claims("https://acme.eu.auth0.com/", envID)},
 			options: []t1Option{
 				{name: "default", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return auth0.New(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com"})
+					return t1Keep(auth0.Provider(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com"}))(auth0.New(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com"}))
 				}, absent: []string{"audience"}},
 				{name: "audience", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return auth0.New(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com", Audience: "https://api.acme.example"})
+					return t1Keep(auth0.Provider(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com", Audience: "https://api.acme.example"}))(auth0.New(auth0.Config{Config: cfg, Domain: "acme.eu.auth0.com", Audience: "https://api.acme.example"}))
 				}, want: map[string]string{"audience": "https://api.acme.example"}},
 			},
 		},
@@ -280,7 +286,7 @@ func t1Cases(t *testing.T) []t1Case {
 				return keycloak.Provider(keycloak.Config{BaseURL: "https://sso.example.com", Realm: "acme"})
 			},
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return keycloak.New(keycloak.Config{Config: cfg, BaseURL: "https://sso.example.com", Realm: "acme"})
+				return t1Keep(keycloak.Provider(keycloak.Config{Config: cfg, BaseURL: "https://sso.example.com", Realm: "acme"}))(keycloak.New(keycloak.Config{Config: cfg, BaseURL: "https://sso.example.com", Realm: "acme"}))
 			},
 			scope: "openid profile email", pkce: true, style: oauth2.AuthStyleInHeader,
 			authURL:  "https://sso.example.com/realms/acme/protocol/openid-connect/auth",
@@ -290,7 +296,7 @@ func t1Cases(t *testing.T) []t1Case {
 				claims: t1Claims("https://sso.example.com/realms/acme", envID)},
 			options: []t1Option{
 				{name: "context path", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return keycloak.New(keycloak.Config{Config: cfg, BaseURL: "https://sso.example.com/auth/", Realm: "ops"})
+					return t1Keep(keycloak.Provider(keycloak.Config{Config: cfg, BaseURL: "https://sso.example.com/auth/", Realm: "ops"}))(keycloak.New(keycloak.Config{Config: cfg, BaseURL: "https://sso.example.com/auth/", Realm: "ops"}))
 				}, path: "/auth/realms/ops/protocol/openid-connect/auth"},
 			},
 		},
@@ -298,7 +304,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "authentiq", env: "AUTHENTIQ",
 			provider: func() ginoauth.Provider { return authentiq.Provider(authentiq.Config{}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return authentiq.New(authentiq.Config{Config: cfg})
+				return t1Keep(authentiq.Provider(authentiq.Config{Config: cfg}))(authentiq.New(authentiq.Config{Config: cfg}))
 			},
 			scope: "openid profile", pkce: true, style: oauth2.AuthStyleInHeader,
 			authURL: "https://connect.authentiq.io/authorize", tokenURL: "https://connect.authentiq.io/token",
@@ -313,7 +319,7 @@ func t1Cases(t *testing.T) []t1Case {
 				claims: t1Claims("https://connect.authentiq.io/", envID)},
 			options: []t1Option{
 				{name: "hostname", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return authentiq.New(authentiq.Config{Config: cfg, Hostname: "id.example.org"})
+					return t1Keep(authentiq.Provider(authentiq.Config{Config: cfg, Hostname: "id.example.org"}))(authentiq.New(authentiq.Config{Config: cfg, Hostname: "id.example.org"}))
 				}, host: "id.example.org", token: "https://id.example.org/token", api: "https://id.example.org/"},
 			},
 		},
@@ -341,13 +347,15 @@ func t1Cases(t *testing.T) []t1Case {
 		{
 			name: "gitlab", env: "GITLAB",
 			provider: func() ginoauth.Provider { return gitlab.Provider(gitlab.Config{}) },
-			newBP:    func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return gitlab.New(gitlab.Config{Config: cfg}) },
-			scope:    "read_user", pkce: true, style: oauth2.AuthStyleInHeader,
+			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+				return t1Keep(gitlab.Provider(gitlab.Config{Config: cfg}))(gitlab.New(gitlab.Config{Config: cfg}))
+			},
+			scope: "read_user", pkce: true, style: oauth2.AuthStyleInHeader,
 			authURL: "https://gitlab.com/oauth/authorize", tokenURL: "https://gitlab.com/oauth/token",
 			apiBase: "https://gitlab.com/api/v4/", refresh: true,
 			options: []t1Option{
 				{name: "hostname", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return gitlab.New(gitlab.Config{Config: cfg, Hostname: "gitlab.example.com"})
+					return t1Keep(gitlab.Provider(gitlab.Config{Config: cfg, Hostname: "gitlab.example.com"}))(gitlab.New(gitlab.Config{Config: cfg, Hostname: "gitlab.example.com"}))
 				}, host: "gitlab.example.com", token: "https://gitlab.example.com/oauth/token", api: "https://gitlab.example.com/api/v4/"},
 			},
 		},
@@ -355,7 +363,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "salesforce", env: "SALESFORCE",
 			provider: func() ginoauth.Provider { return salesforce.Provider(salesforce.Config{}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return salesforce.New(salesforce.Config{Config: cfg})
+				return t1Keep(salesforce.Provider(salesforce.Config{Config: cfg}))(salesforce.New(salesforce.Config{Config: cfg}))
 			},
 			pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://login.salesforce.com/services/oauth2/authorize", tokenURL: "https://login.salesforce.com/services/oauth2/token",
@@ -373,7 +381,7 @@ func t1Cases(t *testing.T) []t1Case {
 			name: "atlassian", env: "ATLASSIAN",
 			provider: func() ginoauth.Provider { return atlassian.Provider(atlassian.Config{}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return atlassian.New(atlassian.Config{Config: cfg})
+				return t1Keep(atlassian.Provider(atlassian.Config{Config: cfg}))(atlassian.New(atlassian.Config{Config: cfg}))
 			},
 			scope: "read:me", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://auth.atlassian.com/authorize", tokenURL: "https://auth.atlassian.com/oauth/token",
@@ -389,8 +397,10 @@ func t1Cases(t *testing.T) []t1Case {
 		{
 			name: "zoho", env: "ZOHO",
 			provider: func() ginoauth.Provider { return zoho.Provider(zoho.Config{}) },
-			newBP:    func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return zoho.New(zoho.Config{Config: cfg}) },
-			scope:    "ZohoCRM.users.ALL", pkce: true, style: oauth2.AuthStyleInParams,
+			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+				return t1Keep(zoho.Provider(zoho.Config{Config: cfg}))(zoho.New(zoho.Config{Config: cfg}))
+			},
+			scope: "ZohoCRM.users.ALL", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://accounts.zoho.com/oauth/v2/auth", tokenURL: "https://accounts.zoho.com/oauth/v2/token",
 			apiBase: "https://www.zohoapis.com/", params: map[string]string{"access_type": "online"},
 			tokenExtra: map[string]any{"api_domain": "https://www.zohoapis.com"},
@@ -407,13 +417,15 @@ func t1Cases(t *testing.T) []t1Case {
 		{
 			name: "dexcom", env: "DEXCOM",
 			provider: func() ginoauth.Provider { return dexcom.Provider(dexcom.Config{}) },
-			newBP:    func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return dexcom.New(dexcom.Config{Config: cfg}) },
-			scope:    "offline_access", pkce: true, style: oauth2.AuthStyleInParams,
+			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+				return t1Keep(dexcom.Provider(dexcom.Config{Config: cfg}))(dexcom.New(dexcom.Config{Config: cfg}))
+			},
+			scope: "offline_access", pkce: true, style: oauth2.AuthStyleInParams,
 			authURL: "https://api.dexcom.com/v2/oauth2/login", tokenURL: "https://api.dexcom.com/v2/oauth2/token",
 			apiBase: "https://api.dexcom.com/", refresh: true,
 			options: []t1Option{
 				{name: "sandbox moves every URL", newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-					return dexcom.New(dexcom.Config{Config: cfg, Sandbox: true})
+					return t1Keep(dexcom.Provider(dexcom.Config{Config: cfg, Sandbox: true}))(dexcom.New(dexcom.Config{Config: cfg, Sandbox: true}))
 				}, host: "sandbox-api.dexcom.com", token: "https://sandbox-api.dexcom.com/v2/oauth2/token", api: "https://sandbox-api.dexcom.com/"},
 			},
 		},
@@ -423,42 +435,42 @@ func t1Cases(t *testing.T) []t1Case {
 func t1Google(c google.Config) func(ginoauth.Config) (*ginoauth.Blueprint, error) {
 	return func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
 		c.Config = t1Merge(cfg, c.Config)
-		return google.New(c)
+		return t1Keep(google.Provider(c))(google.New(c))
 	}
 }
 
 func t1Azure(c azure.Config) func(ginoauth.Config) (*ginoauth.Blueprint, error) {
 	return func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
 		c.Config = t1Merge(cfg, c.Config)
-		return azure.New(c)
+		return t1Keep(azure.Provider(c))(azure.New(c))
 	}
 }
 
 func t1Microsoft(c microsoft.Config) func(ginoauth.Config) (*ginoauth.Blueprint, error) {
 	return func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
 		c.Config = t1Merge(cfg, c.Config)
-		return microsoft.New(c)
+		return t1Keep(microsoft.Provider(c))(microsoft.New(c))
 	}
 }
 
 func t1Salesforce(c salesforce.Config) func(ginoauth.Config) (*ginoauth.Blueprint, error) {
 	return func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
 		c.Config = t1Merge(cfg, c.Config)
-		return salesforce.New(c)
+		return t1Keep(salesforce.Provider(c))(salesforce.New(c))
 	}
 }
 
 func t1Atlassian(c atlassian.Config) func(ginoauth.Config) (*ginoauth.Blueprint, error) {
 	return func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
 		c.Config = t1Merge(cfg, c.Config)
-		return atlassian.New(c)
+		return t1Keep(atlassian.Provider(c))(atlassian.New(c))
 	}
 }
 
 func t1Zoho(c zoho.Config) func(ginoauth.Config) (*ginoauth.Blueprint, error) {
 	return func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
 		c.Config = t1Merge(cfg, c.Config)
-		return zoho.New(c)
+		return t1Keep(zoho.Provider(c))(zoho.New(c))
 	}
 }
 
@@ -803,7 +815,11 @@ func TestTable1Options(t *testing.T) {
 						t.Errorf("parameter %s: got %q, want none", k, q.Get(k))
 					}
 				}
-				p := bp.Provider()
+				v, ok := t1Provs.Load(bp)
+				if !ok {
+					t.Fatal("the option's blueprint was not built through t1Keep")
+				}
+				p := v.(ginoauth.Provider)
 				if oc.token != "" && p.Endpoint.TokenURL != oc.token {
 					t.Errorf("got token URL %q, want %q", p.Endpoint.TokenURL, oc.token)
 				}
@@ -815,5 +831,19 @@ func TestTable1Options(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// t1Provs maps each blueprint the table built to its preset's Provider.
+var t1Provs sync.Map
+
+// t1Keep records what the preset's Provider function returned for the
+// blueprint its New built from the same config.
+func t1Keep(p ginoauth.Provider) func(*ginoauth.Blueprint, error) (*ginoauth.Blueprint, error) {
+	return func(bp *ginoauth.Blueprint, err error) (*ginoauth.Blueprint, error) {
+		if err == nil {
+			t1Provs.Store(bp, p)
+		}
+		return bp, err
 	}
 }

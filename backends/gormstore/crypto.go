@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -154,7 +155,7 @@ func (r *keyRing) open(stored, provider string, a *Account) ([]byte, error) {
 
 // encode turns t into the token column's value for row a of provider.
 func (s *Store) encode(t *ginoauth.Token, provider string, a *Account) (string, error) {
-	data, err := ginoauth.MarshalToken(t)
+	data, err := json.Marshal(t)
 	if err != nil {
 		return "", fmt.Errorf("gormstore: encode token: %w", err)
 	}
@@ -182,8 +183,8 @@ func (s *Store) decode(stored, provider string, a *Account) (*ginoauth.Token, er
 		}
 		data = plain
 	}
-	t, err := ginoauth.UnmarshalToken(data)
-	if err != nil {
+	t := new(ginoauth.Token)
+	if err := json.Unmarshal(data, t); err != nil {
 		return nil, fmt.Errorf("gormstore: account %d: %w", a.ID, err)
 	}
 	return t, nil

@@ -106,7 +106,7 @@ func (e *callbackError) Unwrap() error { return e.err }
 func (l *Linker) Authorized(c *gin.Context, bp *ginoauth.Blueprint, t *ginoauth.Token) error {
 	p, err := bp.Profile(c)
 	if err != nil {
-		if ge, ok := ginoauth.AsError(err); ok {
+		if ge, ok := errors.AsType[*ginoauth.Error](err); ok {
 			return ge
 		}
 		// The provider is down or answered badly: the user sees a

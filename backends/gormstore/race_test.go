@@ -120,7 +120,7 @@ func testRefreshRace(t *testing.T, db database, via string, rounds int, cfg gorm
 					}
 					if err != nil {
 						mu.Lock()
-						failures = append(failures, fmt.Sprintf("round %d user %s: %v (reauth: %v)", round, uid, err, errors.Is(err, ginoauth.ErrReauthRequired)))
+						failures = append(failures, fmt.Sprintf("round %d user %s: %v (reauth: %v)", round, uid, err, errors.Is(err, ginoauth.KindReauthRequired)))
 						mu.Unlock()
 						return
 					}
@@ -325,7 +325,7 @@ func TestRefreshesFitASmallPool(t *testing.T) {
 					}
 				}
 				stores = append(stores, st)
-				bp, err := ginoauth.New(prov.provider(), ginoauth.Config{ClientID: "client", ClientSecret: "secret", Storage: st, Timeout: 5 * time.Second})
+				bp, err := ginoauth.New(prov.provider(), ginoauth.Config{ClientID: "client", ClientSecret: "secret", Storage: st, HTTPClient: &http.Client{Timeout: 5 * time.Second}})
 				if err != nil {
 					t.Fatal(err)
 				}

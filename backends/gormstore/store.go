@@ -531,7 +531,7 @@ func (s *Store) casLoop(db *gorm.DB, provider string, old, new *ginoauth.Token, 
 		if err != nil {
 			return nil, err
 		}
-		if !ginoauth.SameToken(cur, old) {
+		if !cur.Same(old) {
 			return cur, nil
 		}
 		ok, err := s.writeToken(db, provider, row, new, "version = ?"+scope, row.Version)

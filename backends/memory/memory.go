@@ -142,7 +142,7 @@ func (r *ref) Swap(_ context.Context, old, new *ginoauth.Token) (*ginoauth.Token
 	defer s.mu.Unlock()
 	k := key{r.owner, r.provider}
 	cur := s.tokens[k]
-	if old != nil && !ginoauth.SameToken(cur, old) {
+	if old != nil && !cur.Same(old) {
 		return cur.Clone(), nil
 	}
 	if new == nil {

@@ -36,7 +36,7 @@ type Config struct {
 	Prefix string
 	// LockTTL is how long a lock lasts if its holder never releases it
 	// (the process died). Keep it longer than a refresh takes
-	// (ginoauth.Config.Timeout). Optional. Default 30 seconds.
+	// (the Timeout of ginoauth.Config.HTTPClient). Optional. Default 30 seconds.
 	LockTTL time.Duration
 }
 

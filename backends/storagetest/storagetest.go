@@ -192,7 +192,7 @@ func (e *env) swap(user, provider string, old, new *ginoauth.Token) (*ginoauth.T
 
 func (e *env) set(user, provider string, tok *ginoauth.Token) error {
 	got, err := e.swap(user, provider, nil, tok)
-	if err == nil && !ginoauth.SameToken(got, tok) {
+	if err == nil && !got.Same(tok) {
 		return fmt.Errorf("Swap(nil, %q) returned %v, want the new token", tok.AccessToken, got)
 	}
 	return err

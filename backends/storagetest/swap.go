@@ -148,7 +148,7 @@ func testRefreshRace(t *testing.T, e *env) {
 				if err != nil {
 					return err
 				}
-				if !ginoauth.SameToken(cur, seen) {
+				if !cur.Same(seen) {
 					results[i] = cur.AccessToken
 					return nil
 				}

@@ -250,7 +250,7 @@ func loginRedirect(t *testing.T, bp *ginoauth.Blueprint) *url.URL {
 	r.Use(sessions.Sessions("s", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
 	bp.Register(r.Group("/login"))
 	w := httptest.NewRecorder()
-	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, bp.LoginURL(), nil))
+	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, bp.LoginPath(), nil))
 	if w.Code != http.StatusFound {
 		t.Fatalf("%s: login: got status %d, want 302; body %s", bp.Name(), w.Code, w.Body.String())
 	}

@@ -65,7 +65,8 @@ type InstanceConfig struct {
 	Table string
 	// CacheTTL is the gormstore read cache's lifetime. Optional.
 	CacheTTL time.Duration
-	// Timeout bounds each token endpoint request (ginoauth.Config.Timeout).
+	// Timeout bounds each token endpoint request (the HTTPClient Timeout of
+	// ginoauth.Config).
 	// Optional. Default ginoauth's.
 	Timeout time.Duration
 	// Now is the app's clock (ginoauth.Config.Now). Optional.
@@ -122,7 +123,7 @@ func NewInstance(cfg InstanceConfig) (*Instance, error) {
 	bcfg := ginoauth.Config{
 		ClientID:     cfg.Provider.ClientID,
 		ClientSecret: cfg.Provider.ClientSecret,
-		Timeout:      cfg.Timeout,
+		HTTPClient:   &http.Client{Timeout: cfg.Timeout},
 		Now:          cfg.Now,
 		Hooks: ginoauth.Hooks{
 			Authorized: func(c *gin.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) error {
@@ -145,7 +146,7 @@ func NewInstance(cfg InstanceConfig) (*Instance, error) {
 		},
 	}
 	if cfg.DropAfterRefresh != nil {
-		bcfg.HTTPClient = &http.Client{Transport: &refreshWatcher{drop: cfg.DropAfterRefresh}}
+		bcfg.HTTPClient.Transport = &refreshWatcher{drop: cfg.DropAfterRefresh}
 	}
 	if cfg.DB == nil {
 		bcfg.Storage = &ginoauth.SessionStorage{Coordinator: cfg.Coordinator}
@@ -316,7 +317,7 @@ func apiError(c *gin.Context, err error, fromCall bool) {
 		c.JSON(http.StatusUnauthorized, gin.H{"error": "login_required"})
 		return
 	}
-	if ge, ok := ginoauth.AsError(err); ok {
+	if ge, ok := errors.AsType[*ginoauth.Error](err); ok {
 		c.JSON(ge.Status(), gin.H{"error": string(ge.Kind), "detail": err.Error()})
 		return
 	}
@@ -360,8 +361,9 @@ func (inst *Instance) Close() { inst.Server.Close() }
 var sessionKeys = [][]byte{[]byte("reliability-auth-key-0123456789ab"), []byte("reliability-enc-key-0123456789ab")}
 
 func sessionOptions() sessions.Options {
-	o := ginoauth.InsecureDevSessionOptions() // plain http on loopback
-	o.MaxAge = 3600                           // keep leftovers in the shared Redis short-lived
+	o := ginoauth.SessionOptions()
+	o.Secure = false // plain http on loopback
+	o.MaxAge = 3600  // keep leftovers in the shared Redis short-lived
 	return o
 }
 

@@ -109,7 +109,6 @@ func Provider(cfg Config) ginoauth.Provider {
 			ClientID:             cfg.ClientID,
 			SupportedSigningAlgs: []string{"RS256"},
 			HTTPClient:           cfg.HTTPClient,
-			Timeout:              cfg.Timeout,
 		}),
 		FormPostCallback: true,
 		CallbackParams:   []string{"user"}, // the name, sent on the first login only

@@ -11,14 +11,14 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to ATLASSIAN_OAUTH_CLIENT_ID and
 	// ATLASSIAN_OAUTH_CLIENT_SECRET.
-	bp, err := atlassian.New(atlassian.Config{Config: ginoauth.Config{
+	cfg := atlassian.Config{Config: ginoauth.Config{
 		ClientID: "client-id",
 		Scopes:   []string{"read:me", "read:jira-work", "offline_access"},
-	}})
-	if err != nil {
+	}}
+	if _, err := atlassian.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	p := bp.Provider()
+	p := atlassian.Provider(cfg)
 	fmt.Println(p.AuthParams["audience"], "refresh:", !p.RefreshDisabled)
 	// Output: api.atlassian.com refresh: true
 }

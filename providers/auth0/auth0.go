@@ -35,9 +35,10 @@ const (
 type Config struct {
 	// Config is the blueprint configuration. ClientID and ClientSecret
 	// default to AUTH0_OAUTH_CLIENT_ID and AUTH0_OAUTH_CLIENT_SECRET.
-	// Scopes default to openid, profile and email. Set AuthStyle to
-	// oauth2.AuthStyleInHeader for applications configured with the
-	// "Basic" token endpoint authentication method.
+	// Scopes default to openid, profile and email. For applications
+	// configured with the "Basic" token endpoint authentication method,
+	// set Endpoint.AuthStyle to oauth2.AuthStyleInHeader in what Provider
+	// returns and pass that to ginoauth.New.
 	ginoauth.Config
 
 	// Domain is the Auth0 tenant's domain, such as "example.us.auth0.com",

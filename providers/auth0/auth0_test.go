@@ -37,8 +37,9 @@ func TestProfile(t *testing.T) {
 		_, _ = io.WriteString(w, userinfo)
 	}))
 	defer srv.Close()
-	bp, err := auth0.New(auth0.Config{Domain: "acme.eu.auth0.com",
-		Config: ginoauth.Config{ClientID: "cid", HTTPClient: oidctest.Client(srv.URL)}})
+	cfg := auth0.Config{Domain: "acme.eu.auth0.com",
+		Config: ginoauth.Config{ClientID: "cid", HTTPClient: oidctest.Client(srv.URL)}}
+	bp, err := auth0.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestProfile(t *testing.T) {
 		got.Email != "lena@example.com" || !got.EmailVerified || got.AvatarURL != "https://img.example.com/lena.jpg" {
 		t.Errorf("got %+v, want Auth0's userinfo mapped", got)
 	}
-	if iss := bp.Provider().Issuer; iss != "https://acme.eu.auth0.com/" {
+	if iss := auth0.Provider(cfg).Issuer; iss != "https://acme.eu.auth0.com/" {
 		t.Errorf("got issuer %q, want Auth0's, with its trailing slash", iss)
 	}
 }

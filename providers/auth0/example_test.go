@@ -11,14 +11,14 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to AUTH0_OAUTH_CLIENT_ID and
 	// AUTH0_OAUTH_CLIENT_SECRET.
-	bp, err := auth0.New(auth0.Config{
+	cfg := auth0.Config{
 		Domain:   "example.us.auth0.com",
 		Audience: "https://api.example.com", // an access token for this API
 		Config:   ginoauth.Config{ClientID: "client-id"},
-	})
-	if err != nil {
+	}
+	if _, err := auth0.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(bp.Provider().Endpoint.TokenURL)
+	fmt.Println(auth0.Provider(cfg).Endpoint.TokenURL)
 	// Output: https://example.us.auth0.com/oauth/token
 }

@@ -11,10 +11,10 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to AUTHENTIQ_OAUTH_CLIENT_ID and
 	// AUTHENTIQ_OAUTH_CLIENT_SECRET.
-	bp, err := authentiq.New(authentiq.Config{Config: ginoauth.Config{ClientID: "client-id"}})
-	if err != nil {
+	cfg := authentiq.Config{Config: ginoauth.Config{ClientID: "client-id"}}
+	if _, err := authentiq.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(bp.Provider().Endpoint.AuthURL)
+	fmt.Println(authentiq.Provider(cfg).Endpoint.AuthURL)
 	// Output: https://connect.authentiq.io/authorize
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func ExampleNew() {
-	bp, err := azure.New(azure.Config{
+	cfg := azure.Config{
 		// ClientID and ClientSecret default to AZURE_OAUTH_CLIENT_ID and
 		// AZURE_OAUTH_CLIENT_SECRET.
 		Config: ginoauth.Config{
@@ -19,13 +19,14 @@ func ExampleNew() {
 			Scopes:   []string{"openid", "email", "profile", "User.Read", "offline_access"},
 		},
 		Tenant: "organizations", // work and school accounts only
-	})
+	}
+	bp, err := azure.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	r := gin.New() // add the sessions middleware before serving
 	bp.Register(r.Group("/login"))
-	p := bp.Provider()
+	p := azure.Provider(cfg)
 	fmt.Println(p.Endpoint.AuthURL)
 	fmt.Println("refresh:", !p.RefreshDisabled)
 	// Output:

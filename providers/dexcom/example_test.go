@@ -11,11 +11,11 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to DEXCOM_OAUTH_CLIENT_ID and
 	// DEXCOM_OAUTH_CLIENT_SECRET.
-	bp, err := dexcom.New(dexcom.Config{Sandbox: true, Config: ginoauth.Config{ClientID: "client-id"}})
-	if err != nil {
+	cfg := dexcom.Config{Sandbox: true, Config: ginoauth.Config{ClientID: "client-id"}}
+	if _, err := dexcom.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	p := bp.Provider()
+	p := dexcom.Provider(cfg)
 	fmt.Println(p.Endpoint.AuthURL)
 	fmt.Println(p.Endpoint.TokenURL)
 	// Output:

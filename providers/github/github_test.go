@@ -103,10 +103,10 @@ func TestProfileError(t *testing.T) {
 		want   string
 	}{
 		// GitHub answers a revoked token with 401: the token is dead.
-		{http.StatusUnauthorized, func(err error) bool { return errors.Is(err, ginoauth.ErrReauthRequired) }, "ErrReauthRequired"},
+		{http.StatusUnauthorized, func(err error) bool { return errors.Is(err, ginoauth.KindReauthRequired) }, "KindReauthRequired"},
 		// An outage is a profile failure with GitHub's status.
 		{http.StatusServiceUnavailable, func(err error) bool {
-			e, ok := ginoauth.AsError(err)
+			e, ok := errors.AsType[*ginoauth.Error](err)
 			return ok && e.Kind == ginoauth.KindProfileFailed && e.HTTPStatus == http.StatusServiceUnavailable
 		}, "KindProfileFailed with status 503"},
 	} {

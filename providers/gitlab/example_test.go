@@ -11,13 +11,13 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to GITLAB_OAUTH_CLIENT_ID and
 	// GITLAB_OAUTH_CLIENT_SECRET.
-	bp, err := gitlab.New(gitlab.Config{
+	cfg := gitlab.Config{
 		Hostname: "gitlab.example.com", // a self-managed instance
 		Config:   ginoauth.Config{ClientID: "client-id", Scopes: []string{"read_user", "read_api"}},
-	})
-	if err != nil {
+	}
+	if _, err := gitlab.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(bp.Provider().APIBaseURL)
+	fmt.Println(gitlab.Provider(cfg).APIBaseURL)
 	// Output: https://gitlab.example.com/api/v4/
 }

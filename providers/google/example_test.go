@@ -35,6 +35,6 @@ func ExampleNew() {
 		}
 		c.String(200, "Hello, %s", p.Name)
 	})
-	fmt.Println(bp.Name(), bp.LoginURL())
+	fmt.Println(bp.Name(), bp.LoginPath())
 	// Output: google /login/google
 }

@@ -40,6 +40,6 @@ func ExampleNew() {
 		defer resp.Body.Close()
 		c.DataFromReader(resp.StatusCode, resp.ContentLength, "application/json", resp.Body, nil)
 	})
-	fmt.Println(bp.LoginURL(), bp.AuthorizedURL())
+	fmt.Println(bp.LoginPath(), bp.AuthorizedPath())
 	// Output: /login/jira /login/jira/authorized
 }

@@ -24,6 +24,8 @@ package jira
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,7 +82,6 @@ func Provider(baseURL string, key *rsa.PrivateKey) (ginoauth.OAuth1Provider, err
 		AuthorizeURL:    base + "/plugins/servlet/oauth/authorize",
 		AccessTokenURL:  base + "/plugins/servlet/oauth/access-token",
 		APIBaseURL:      base + "/",
-		SignatureMethod: ginoauth.SignatureRSASHA1,
 		PrivateKey:      key,
 		Header:          http.Header{"Content-Type": {"application/json"}},
 		Profile:         profile,
@@ -108,7 +109,7 @@ func New(cfg Config) (*ginoauth.Blueprint, error) {
 			return nil, fmt.Errorf("ginoauth: jira: config: RSAKey or PrivateKey is required (or set %s)", EnvRSAKey)
 		}
 		var err error
-		if key, err = ginoauth.LoadRSAKey(src); err != nil {
+		if key, err = loadRSAKey(src); err != nil {
 			return nil, fmt.Errorf("ginoauth: jira: config: %w", err)
 		}
 	}
@@ -151,4 +152,47 @@ func profile(ctx context.Context, client *http.Client, _ *ginoauth.Token) (*gino
 		AvatarURL: m.AvatarURLs["48x48"],
 		Raw:       raw,
 	}, nil
+}
+
+// loadRSAKey reads an RSA private key from PEM text, or from the PEM file
+// named by pemOrPath when it holds no PEM block marker. PKCS #1 ("RSA
+// PRIVATE KEY") and PKCS #8 ("PRIVATE KEY") blocks are accepted; encrypted
+// keys are not. Errors never contain the key.
+func loadRSAKey(pemOrPath string) (*rsa.PrivateKey, error) {
+	data := []byte(pemOrPath)
+	if !strings.Contains(pemOrPath, "-----BEGIN") {
+		path := strings.TrimSpace(pemOrPath)
+		if path == "" {
+			return nil, errors.New("ginoauth: jira: RSA key: empty")
+		}
+		var err error
+		data, err = os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("ginoauth: jira: RSA key: %w", err)
+		}
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("ginoauth: jira: RSA key: no PEM block found")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("ginoauth: jira: RSA key: malformed PKCS #1 key")
+		}
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("ginoauth: jira: RSA key: malformed PKCS #8 key")
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("ginoauth: jira: RSA key: the PKCS #8 key is a %T, not RSA", k)
+		}
+		return rk, nil
+	default:
+		return nil, fmt.Errorf("ginoauth: jira: RSA key: PEM block %q is not an unencrypted RSA private key", block.Type)
+	}
 }

@@ -11,14 +11,14 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to KEYCLOAK_OAUTH_CLIENT_ID and
 	// KEYCLOAK_OAUTH_CLIENT_SECRET.
-	bp, err := keycloak.New(keycloak.Config{
+	cfg := keycloak.Config{
 		BaseURL: "https://sso.example.com",
 		Realm:   "acme",
 		Config:  ginoauth.Config{ClientID: "client-id"},
-	})
-	if err != nil {
+	}
+	if _, err := keycloak.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(bp.Provider().Issuer)
+	fmt.Println(keycloak.Provider(cfg).Issuer)
 	// Output: https://sso.example.com/realms/acme
 }

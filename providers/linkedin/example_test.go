@@ -11,11 +11,12 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to LINKEDIN_OAUTH_CLIENT_ID and
 	// LINKEDIN_OAUTH_CLIENT_SECRET.
-	bp, err := linkedin.New(linkedin.Config{Config: ginoauth.Config{ClientID: "client-id"}})
+	cfg := linkedin.Config{Config: ginoauth.Config{ClientID: "client-id"}}
+	bp, err := linkedin.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	p := bp.Provider()
+	p := linkedin.Provider(cfg)
 	fmt.Println(bp.Name(), p.Scopes, "PKCE:", !p.DisablePKCE)
 	// Output: linkedin [openid profile email] PKCE: false
 }

@@ -28,8 +28,8 @@
 //
 // Construction never needs the provider to be reachable, with one explicit
 // exception: [New] and [Discover] take a context because they fetch the
-// discovery document, bounded by Config.Timeout (15 seconds by default) and
-// made with Config.HTTPClient. An application that must start while the
+// discovery document, made with Config.HTTPClient and bounded by its Timeout (15 seconds
+// when it has none). An application that must start while the
 // provider is down, or that knows the endpoints already, uses
 // [FromMetadata] instead, which does no I/O at all.
 //
@@ -39,7 +39,7 @@
 // fetched lazily: the first ID token to verify fetches the JSON Web Key Set
 // through go-oidc's RemoteKeySet, which caches the keys and fetches them
 // again only when a token names a key it has not seen (key rotation). That
-// fetch uses Config.HTTPClient with Config.Timeout as its time limit, and
+// fetch uses Config.HTTPClient, with its Timeout as the time limit, and
 // the callback waits for it no longer than its own exchange deadline. When
 // a preset's key set URL is not published in a stable place (Authentiq),
 // the verifier reads jwks_uri from the discovery document on first use,
@@ -53,7 +53,7 @@
 //
 // # Profiles
 //
-// [UserInfo] builds a [ginoauth.ProfileFunc] that reads a userinfo
+// [UserInfo] builds a [ginoauth.Provider.Profile] function that reads a userinfo
 // endpoint, and [FromClaims] maps standard claims (sub, email,
 // email_verified, name, preferred_username, picture) to a
 // [ginoauth.Profile]. EmailVerified is true only when the provider says so

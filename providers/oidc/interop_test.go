@@ -30,14 +30,19 @@ func TestInteropGinoauthtest(t *testing.T) {
 		profile, profileErr = bp.Profile(c)
 		return nil
 	}
-	bp, err := oidc.New(context.Background(), oidc.Config{
+	cfg := oidc.Config{
 		Issuer: srv.URL,
 		Config: ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), HTTPClient: srv.Client(), Hooks: h},
-	})
+	}
+	bp, err := oidc.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := bp.Provider(); !p.RequireIssuerParam || p.Issuer != srv.URL {
+	p, err := oidc.Discover(context.Background(), srv.URL, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.RequireIssuerParam || p.Issuer != srv.URL {
 		t.Errorf("got Issuer %q RequireIssuerParam %v, want the server's RFC 9207 support discovered", p.Issuer, p.RequireIssuerParam)
 	}
 	r := engine(bp)

@@ -24,7 +24,8 @@ const defaultName = "oidc"
 // credentials: OIDC_OAUTH_CLIENT_ID and OIDC_OAUTH_CLIENT_SECRET.
 const envPrefix = "OIDC"
 
-// defaultTimeout bounds discovery and key fetches when Config.Timeout is 0.
+// defaultTimeout bounds discovery and key fetches when Config.HTTPClient
+// has no Timeout.
 const defaultTimeout = 15 * time.Second
 
 // Config configures a generic OpenID Connect blueprint.
@@ -33,7 +34,7 @@ type Config struct {
 	// ClientID and ClientSecret default to OIDC_OAUTH_CLIENT_ID and
 	// OIDC_OAUTH_CLIENT_SECRET. Scopes default to openid, profile and
 	// email; without "openid" no ID token is requested or verified.
-	// HTTPClient and Timeout also serve discovery and key fetches.
+	// HTTPClient also serves discovery and key fetches.
 	ginoauth.Config
 
 	// Issuer is the provider's issuer URL, such as
@@ -103,8 +104,8 @@ func defaultScopes() []string { return []string{"openid", "profile", "email"} }
 
 // New discovers cfg.Issuer and returns a blueprint for it. ClientID and
 // ClientSecret default to OIDC_OAUTH_CLIENT_ID and OIDC_OAUTH_CLIENT_SECRET.
-// The discovery request uses cfg.HTTPClient and ends after cfg.Timeout (15
-// seconds by default) or when ctx ends; it is the only network use at
+// The discovery request uses cfg.HTTPClient and ends after its Timeout (15
+// seconds when it has none) or when ctx ends; it is the only network use at
 // construction (see the package documentation).
 func New(ctx context.Context, cfg Config) (*ginoauth.Blueprint, error) {
 	if cfg.Issuer == "" {
@@ -122,13 +123,13 @@ func New(ctx context.Context, cfg Config) (*ginoauth.Blueprint, error) {
 // describes, configured by cfg (cfg.Issuer is not used). The ID token
 // verifier checks the audience against cfg.ClientID, or
 // OIDC_OAUTH_CLIENT_ID when that is empty. The request uses cfg.HTTPClient
-// and ends after cfg.Timeout (15 seconds by default) or when ctx ends.
+// and ends after its Timeout (15 seconds when it has none) or when ctx ends.
 func Discover(ctx context.Context, issuer string, cfg Config) (ginoauth.Provider, error) {
 	if issuer == "" {
 		return ginoauth.Provider{}, errors.New("ginoauth: oidc: discover: no issuer")
 	}
 	provutil.FillCredentials(&cfg.Config, envPrefix)
-	m, err := fetchMetadata(ctx, httpClient(cfg.HTTPClient), timeout(cfg.Timeout), issuer, cfg.SkipIssuerCheck)
+	m, err := fetchMetadata(ctx, httpClient(cfg.HTTPClient), timeout(httpClient(cfg.HTTPClient).Timeout), issuer, cfg.SkipIssuerCheck)
 	if err != nil {
 		return ginoauth.Provider{}, err
 	}
@@ -213,7 +214,6 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 			AllowMissingNonce:    cfg.AllowMissingNonce,
 			CheckClaims:          cfg.CheckClaims,
 			HTTPClient:           cfg.HTTPClient,
-			Timeout:              cfg.Timeout,
 		})
 	}
 	return p

@@ -276,7 +276,7 @@ func TestDiscoverErrors(t *testing.T) {
 		t.Cleanup(srv.Close)
 		t.Cleanup(func() { close(release) })
 		start := time.Now()
-		_, err := oidc.Discover(context.Background(), srv.URL, oidc.Config{Config: ginoauth.Config{Timeout: 100 * time.Millisecond}})
+		_, err := oidc.Discover(context.Background(), srv.URL, oidc.Config{Config: ginoauth.Config{HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}}})
 		if err == nil {
 			t.Fatal("got nil error, want a timeout")
 		}
@@ -531,7 +531,7 @@ func TestRefreshedIDToken(t *testing.T) {
 				}
 				return
 			}
-			if ge, ok := ginoauth.AsError(refreshErr); !ok || ge.Kind != tt.wantKind {
+			if ge, ok := errors.AsType[*ginoauth.Error](refreshErr); !ok || ge.Kind != tt.wantKind {
 				t.Errorf("got %v, want kind %q", refreshErr, tt.wantKind)
 			}
 		})

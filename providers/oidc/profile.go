@@ -98,7 +98,7 @@ func IDTokenClaims(t *ginoauth.Token) (map[string]any, bool) {
 	return m, ok && len(m) > 0
 }
 
-// ClaimsProfile is a [ginoauth.ProfileFunc] that makes no request: it maps
+// ClaimsProfile is a [ginoauth.Provider.Profile] function that makes no request: it maps
 // the verified ID token claims kept with the token, for providers without
 // a userinfo endpoint.
 func ClaimsProfile(_ context.Context, _ *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
@@ -109,11 +109,11 @@ func ClaimsProfile(_ context.Context, _ *http.Client, t *ginoauth.Token) (*ginoa
 	return FromClaims(m)
 }
 
-// UserInfo returns a [ginoauth.ProfileFunc] that reads the userinfo
+// UserInfo returns a [ginoauth.Provider.Profile] function that reads the userinfo
 // endpoint at url (absolute, or relative to the provider's API base URL)
 // and maps its standard claims with [ProfileFromJSON]. When the token has
 // verified ID token claims, the userinfo sub must equal the ID token's.
-func UserInfo(url string) ginoauth.ProfileFunc {
+func UserInfo(url string) func(ctx context.Context, client *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
 	return func(ctx context.Context, client *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
 		var c claims
 		raw, err := provutil.GetJSON(ctx, client, url, &c)

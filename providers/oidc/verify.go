@@ -11,8 +11,6 @@ import (
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
-
-	"github.com/ginoauth/ginoauth"
 )
 
 // Errors the verifier returns. The callback wraps them in a
@@ -56,9 +54,6 @@ type VerifierConfig struct {
 	// HTTPClient fetches the keys (and the discovery document). Optional.
 	// Default http.DefaultClient.
 	HTTPClient *http.Client
-	// Timeout bounds each key or discovery fetch. Optional. Default 15
-	// seconds, or the HTTPClient's own Timeout when that is shorter.
-	Timeout time.Duration
 	// Now is the clock for the expiry check. Optional. Default time.Now.
 	Now func() time.Time
 }
@@ -66,7 +61,7 @@ type VerifierConfig struct {
 // maxClockSkew is how far in the future an ID token's iat may lie.
 const maxClockSkew = 5 * time.Minute
 
-// NewVerifier returns a [ginoauth.IDTokenVerifier] that accepts an ID token
+// NewVerifier returns a [ginoauth.Provider.VerifyIDToken] function that accepts an ID token
 // only if its signature verifies with the issuer's keys and an allowed
 // algorithm, its issuer is the expected one, its audience contains the
 // client ID (VerifierConfig.ClientID, or the blueprint's), it names a
@@ -84,15 +79,15 @@ const maxClockSkew = 5 * time.Minute
 // NewVerifier does no I/O. The keys are fetched on first use and cached,
 // and fetched again when a token names an unknown key; the same verifier
 // must therefore be reused, not built per login.
-func NewVerifier(vc VerifierConfig) ginoauth.IDTokenVerifier {
-	hc := boundedClient(httpClient(vc.HTTPClient), timeout(vc.Timeout))
+func NewVerifier(vc VerifierConfig) func(ctx context.Context, clientID, rawIDToken, nonce string) (map[string]any, error) {
+	hc := boundedClient(httpClient(vc.HTTPClient), timeout(httpClient(vc.HTTPClient).Timeout))
 	var keys gooidc.KeySet
 	if vc.JWKSURL != "" {
 		// The context is go-oidc's bag of values for the background fetch
 		// (its cancellation is ignored); the client's Timeout bounds it.
 		keys = gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), hc), vc.JWKSURL)
 	} else {
-		keys = &discoveredKeys{issuer: vc.Issuer, client: hc, timeout: timeout(vc.Timeout)}
+		keys = &discoveredKeys{issuer: vc.Issuer, client: hc, timeout: timeout(httpClient(vc.HTTPClient).Timeout)}
 	}
 	v := gooidc.NewVerifier(vc.Issuer, keys, &gooidc.Config{
 		// The audience is checked below, against the client ID the

@@ -3,6 +3,7 @@ package oidc_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func verifierFor(t *testing.T, vc oidc.VerifierConfig) (func(ctx context.Context
 	keys := httptest.NewServer(signer)
 	t.Cleanup(keys.Close)
 	const issuer = "https://idp.example"
-	vc.Issuer, vc.JWKSURL, vc.Timeout = issuer, keys.URL, 5*time.Second
+	vc.Issuer, vc.JWKSURL, vc.HTTPClient = issuer, keys.URL, &http.Client{Timeout: 5 * time.Second}
 	sign := func(claims map[string]any) string {
 		full := map[string]any{"iss": issuer, "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
 		for k, v := range claims {

@@ -11,13 +11,13 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to OKTA_OAUTH_CLIENT_ID and
 	// OKTA_OAUTH_CLIENT_SECRET.
-	bp, err := okta.New(okta.Config{
+	cfg := okta.Config{
 		Domain: "dev-123456.okta.com",
 		Config: ginoauth.Config{ClientID: "client-id"},
-	})
-	if err != nil {
+	}
+	if _, err := okta.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(bp.Provider().Endpoint.AuthURL)
+	fmt.Println(okta.Provider(cfg).Endpoint.AuthURL)
 	// Output: https://dev-123456.okta.com/oauth2/default/v1/authorize
 }

@@ -36,8 +36,9 @@ func TestProfile(t *testing.T) {
 		_, _ = io.WriteString(w, userinfo)
 	}))
 	defer srv.Close()
-	bp, err := okta.New(okta.Config{Domain: "dev-1.okta.com", AuthorizationServerID: "aus9",
-		Config: ginoauth.Config{ClientID: "cid", HTTPClient: oidctest.Client(srv.URL)}})
+	cfg := okta.Config{Domain: "dev-1.okta.com", AuthorizationServerID: "aus9",
+		Config: ginoauth.Config{ClientID: "cid", HTTPClient: oidctest.Client(srv.URL)}}
+	bp, err := okta.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func TestProfile(t *testing.T) {
 		got.Email != "kai@example.com" || !got.EmailVerified {
 		t.Errorf("got %+v, want Okta's userinfo mapped", got)
 	}
-	p := bp.Provider()
+	p := okta.Provider(cfg)
 	if p.Issuer != "https://dev-1.okta.com/oauth2/aus9" || p.RevocationURL != "https://dev-1.okta.com/oauth2/aus9/v1/revoke" {
 		t.Errorf("got issuer %q, revocation %q", p.Issuer, p.RevocationURL)
 	}

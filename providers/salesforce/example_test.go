@@ -11,13 +11,13 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to SALESFORCE_OAUTH_CLIENT_ID and
 	// SALESFORCE_OAUTH_CLIENT_SECRET.
-	bp, err := salesforce.New(salesforce.Config{
+	cfg := salesforce.Config{
 		Sandbox: true,
 		Config:  ginoauth.Config{ClientID: "client-id", Scopes: []string{"api", "openid", "refresh_token"}},
-	})
-	if err != nil {
+	}
+	if _, err := salesforce.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(bp.Provider().Endpoint.AuthURL)
+	fmt.Println(salesforce.Provider(cfg).Endpoint.AuthURL)
 	// Output: https://test.salesforce.com/services/oauth2/authorize
 }

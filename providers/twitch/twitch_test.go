@@ -103,9 +103,6 @@ func TestClientIDFromEnv(t *testing.T) {
 	if g := <-got; g != "env-client-id" {
 		t.Errorf("Client-Id = %q, want %q", g, "env-client-id")
 	}
-	if h := bp.Provider().Header.Get("Client-Id"); h != "env-client-id" {
-		t.Errorf("Provider().Header Client-Id = %q, want %q", h, "env-client-id")
-	}
 }
 
 func TestRevokesTheAccessToken(t *testing.T) {

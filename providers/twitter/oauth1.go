@@ -43,7 +43,6 @@ func OAuth1Provider() ginoauth.OAuth1Provider {
 		AccessTokenURL:  "https://api.twitter.com/oauth/access_token",
 		APIBaseURL:      "https://api.twitter.com/1.1/",
 		RevocationURL:   "https://api.twitter.com/1.1/oauth/invalidate_token",
-		SignatureMethod: ginoauth.SignatureHMACSHA1,
 		Profile:         oauth1Profile,
 	}
 }

@@ -34,7 +34,6 @@ func TestOAuth1Provider(t *testing.T) {
 		p.AccessTokenURL:  "https://api.twitter.com/oauth/access_token",
 		p.APIBaseURL:      "https://api.twitter.com/1.1/",
 		p.RevocationURL:   "https://api.twitter.com/1.1/oauth/invalidate_token",
-		p.SignatureMethod: ginoauth.SignatureHMACSHA1,
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
@@ -250,6 +249,6 @@ func ExampleNewOAuth1() {
 		defer resp.Body.Close()
 		c.DataFromReader(resp.StatusCode, resp.ContentLength, "application/json", resp.Body, nil)
 	})
-	fmt.Println(bp.Name(), bp.LoginURL())
+	fmt.Println(bp.Name(), bp.LoginPath())
 	// Output: twitter /login/twitter
 }

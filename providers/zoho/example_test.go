@@ -11,15 +11,15 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to ZOHO_OAUTH_CLIENT_ID and
 	// ZOHO_OAUTH_CLIENT_SECRET.
-	bp, err := zoho.New(zoho.Config{
+	cfg := zoho.Config{
 		Offline:        true,               // refresh tokens
 		AccountsDomain: "accounts.zoho.eu", // EU data center
 		Config:         ginoauth.Config{ClientID: "client-id"},
-	})
-	if err != nil {
+	}
+	if _, err := zoho.New(cfg); err != nil {
 		log.Fatal(err)
 	}
-	p := bp.Provider()
+	p := zoho.Provider(cfg)
 	fmt.Println(p.Endpoint.AuthURL)
 	fmt.Println(p.APIBaseURL)
 	// Output:
