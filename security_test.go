@@ -662,7 +662,7 @@ func TestSecurityOIDCNonceAndAudience(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.DisablePKCE = true // the nonce alone binds the code here
+		p.DisablePKCE = true                           // the nonce alone binds the code here
 		a := newSecApp(t, p, cfg, secEncryptedStore()) // the verifier expects another audience
 		b := newSecBrowser(t)
 		if pg := b.login(a, ""); pg.status != http.StatusBadGateway {
