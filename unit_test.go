@@ -84,6 +84,12 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"bad login path", testProvider(), Config{ClientID: "id", LoginPath: "x"}, "must start with /"},
 		{"same paths", testProvider(), Config{ClientID: "id", LoginPath: "/a", AuthorizedPath: "/a"}, "must differ"},
 		{"bad api base", Provider{Name: "x", Endpoint: testProvider().Endpoint, APIBaseURL: "api"}, Config{ClientID: "id"}, "APIBaseURL"},
+		{"relative after-login", testProvider(), Config{ClientID: "id", AfterLogin: "dashboard"}, "AfterLogin"},
+		{"scheme-relative after-login", testProvider(), Config{ClientID: "id", AfterLogin: "//evil.example"}, "AfterLogin"},
+		{"javascript after-login", testProvider(), Config{ClientID: "id", AfterLogin: "javascript:alert(1)"}, "AfterLogin"},
+		{"absolute after-login", testProvider(), Config{ClientID: "id", AfterLogin: "https://app.example/home"}, ""},
+		{"root after-login", testProvider(), Config{ClientID: "id", AfterLogin: "/dashboard"}, ""},
+		{"relative failure URL", testProvider(), Config{ClientID: "id", FailureURL: "oops"}, "FailureURL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +99,8 @@ func TestNewValidatesConfig(t *testing.T) {
 				t.Fatalf("got error %v, want nil", err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+			case tt.wantErr != "" && !errors.Is(err, KindConfig):
+				t.Fatalf("got %v, want an *Error of kind KindConfig", err)
 			}
 		})
 	}
