@@ -2,7 +2,6 @@ package ginoauth
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gin-gonic/gin"
 )
@@ -47,68 +46,11 @@ type Hooks struct {
 	TokenRefreshed func(ctx context.Context, bp *Blueprint, t *Token)
 }
 
-// takenOver reports whether a hook wrote a response or aborted the request.
-func takenOver(c *gin.Context) bool {
-	return c.IsAborted() || c.Writer.Written()
-}
-
-// runBeforeLogin runs the BeforeLogin hook and saves what it changed in
-// the session. It returns true when the request is finished (the hook took
-// over, or failed and the error was handled).
-func (b *Blueprint) runBeforeLogin(c *gin.Context, authURL string) bool {
-	h := b.hooks.BeforeLogin
-	if h == nil {
-		return false
-	}
-	err := h(c, b, authURL)
-	if takenOver(c) {
-		return true
-	}
-	if err != nil {
-		b.fail(c, &Error{Kind: KindHookFailed, Err: err})
-		return true
-	}
-	if s, serr := session(c, b.cfg.SessionName); serr == nil {
-		if err := s.Save(); err != nil { // a no-op when the hook changed nothing
-			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
-			return true
-		}
-	}
-	return false
-}
-
-// authorizedOutcome is what the Authorized hook decided.
-type authorizedOutcome int
-
 const (
 	storeToken authorizedOutcome = iota
 	skipStore
 	hookDone // the hook wrote a response or an error was handled
 )
-
-func (b *Blueprint) runAuthorized(c *gin.Context, t *Token) authorizedOutcome {
-	h := b.hooks.Authorized
-	if h == nil {
-		return storeToken
-	}
-	err := h(c, b, t)
-	switch {
-	case takenOver(c):
-		return hookDone
-	case err == nil:
-		return storeToken
-	case errors.Is(err, ErrSkipStore):
-		return skipStore
-	default:
-		var ge *Error
-		if errors.As(err, &ge) {
-			b.fail(c, ge)
-		} else {
-			b.fail(c, &Error{Kind: KindHookFailed, Err: err})
-		}
-		return hookDone
-	}
-}
 
 func (b *Blueprint) runTokenRefreshed(ctx context.Context, t *Token) {
 	if h := b.hooks.TokenRefreshed; h != nil {

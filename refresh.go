@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"sync"
+
+	"github.com/gin-gonic/gin"
 )
 
 var errNotRefreshable = errors.New("no refresh token")
@@ -112,4 +115,123 @@ func kindOf(err error) string {
 		return string(ge.Kind)
 	}
 	return "unknown"
+}
+
+// tokenSource is one user's token behind an API client or a request: the
+// storage's handle and the token last read or written through it. A request
+// keeps one (so Required, Token and Client read the storage once); a
+// background job makes its own.
+type tokenSource struct {
+	b   *Blueprint
+	ref TokenRef
+
+	mu     sync.Mutex
+	loaded bool
+	cur    *Token // nil: no token
+}
+
+// current returns the token, reading the storage the first time.
+func (s *tokenSource) current(ctx context.Context) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.currentLocked(ctx)
+}
+
+func (s *tokenSource) currentLocked(ctx context.Context) (*Token, error) {
+	if !s.loaded {
+		if ctx.Done() != nil {
+			// Not interrupted when the client goes away: a database query
+			// canceled halfway can leave its pooled connection failing the
+			// next request's query (seen with pgx under the disconnect
+			// storm). Bounded by the blueprint's timeout instead.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.b.timeout())
+			defer cancel()
+		}
+		t, err := s.ref.Load(ctx)
+		if err != nil && !errors.Is(err, ErrNoToken) {
+			return nil, err
+		}
+		s.cur, s.loaded = t, true
+	}
+	if s.cur == nil {
+		return nil, ErrNoToken
+	}
+	return s.cur, nil
+}
+
+// set records what a write through the handle stored.
+func (s *tokenSource) set(t *Token) {
+	s.mu.Lock()
+	s.cur, s.loaded = t, true
+	s.mu.Unlock()
+}
+
+// token returns a usable token: the current one, refreshed if it expired.
+func (s *tokenSource) token(ctx context.Context) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.currentLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.b.valid(t) {
+		return t, nil
+	}
+	return s.refreshLocked(ctx, t, true)
+}
+
+// replace refreshes bad, a token the provider refused although it looked
+// valid, unless another request through this source already replaced it.
+func (s *tokenSource) replace(ctx context.Context, bad *Token) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil && !sameToken(s.cur, bad) {
+		return s.cur, nil
+	}
+	return s.refreshLocked(ctx, bad, true)
+}
+
+// refreshLocked runs the refresh sequence for seen; dead says seen can no
+// longer be used (expired, or refused by the API). s.mu is held.
+func (s *tokenSource) refreshLocked(ctx context.Context, seen *Token, dead bool) (*Token, error) {
+	t, err := s.b.refresh(ctx, s.ref, seen, dead)
+	if err != nil {
+		if errors.Is(err, KindReauthRequired) || errors.Is(err, ErrNoToken) {
+			s.cur = nil // dropped, or gone meanwhile
+		}
+		return nil, err
+	}
+	s.cur = t
+	return t, nil
+}
+
+// source returns the request's token source, creating it on first use.
+func (b *Blueprint) source(c *gin.Context) (*tokenSource, error) {
+	if v, ok := c.Get(sourceKey{b}); ok {
+		if s, ok := v.(*tokenSource); ok && s != nil {
+			return s, nil
+		}
+	}
+	dedupeCookies(c) // a refresh may save the session the app saves too
+	ref, err := b.storage.Ref(c, b.name)
+	if err != nil {
+		return nil, err
+	}
+	s := &tokenSource{b: b, ref: ref}
+	c.Set(sourceKey{b}, s)
+	return s, nil
+}
+
+// sourceKey is the gin.Context key of a blueprint's per-request
+// tokenSource: the one place a request caches the token.
+type sourceKey struct{ b *Blueprint }
+
+// reqContext is c's request context, or Background for a gin.Context made
+// without a request (gin.CreateTestContext), so no method panics on it.
+func reqContext(c *gin.Context) context.Context {
+	if c.Request == nil {
+		return context.Background()
+	}
+	return c.Request.Context()
 }

@@ -1,67 +1,6 @@
-// Package ginoauth is an OAuth consumer library for the Gin web framework,
-// in the manner of Python's Flask-Dance.
-//
-// An application mounts one [Blueprint] per OAuth provider on a Gin router
-// group. The blueprint owns two routes:
-//
-//   - the login route (default "/{name}") redirects the browser to the
-//     provider's authorization page, with a fresh single-use state and a PKCE
-//     challenge bound to the user's session;
-//   - the authorized route (default "/{name}/authorized") is the callback: it
-//     checks the state, exchanges the code for a token, runs the
-//     [Hooks.Authorized] hook and stores the token in the blueprint's
-//     [Storage].
-//
-// The application's own handlers then call [Blueprint.Client] for an
-// *http.Client that carries the stored token, resolves URLs relative to the
-// provider's API base URL, refreshes the token when it expires and saves the
-// refreshed token back to the storage.
-//
-//	bp, err := ginoauth.New(provider, ginoauth.Config{
-//		ClientID:     os.Getenv("GITHUB_OAUTH_CLIENT_ID"),
-//		ClientSecret: os.Getenv("GITHUB_OAUTH_CLIENT_SECRET"),
-//	})
-//	r.Use(sessions.Sessions("app", cookie.NewStore(authKey, encryptionKey)))
-//	bp.Register(r.Group("/login")) // GET /login/github, GET /login/github/authorized
-//	r.GET("/me", bp.Required(), func(c *gin.Context) {
-//		client, _ := bp.Client(c)
-//		resp, err := client.Get("user") // https://api.github.com/user
-//		...
-//	})
-//
-// Pre-configured providers live in the providers/ packages; token storages
-// other than the default session storage live in backends/.
-//
-// # Names for Flask-Dance users
-//
-//	make_github_blueprint(...)        github.New(github.Config{...})
-//	OAuth2ConsumerBlueprint(...)      ginoauth.New(ginoauth.Provider{...}, ginoauth.Config{...})
-//	app.register_blueprint(bp, ...)   bp.Register(r.Group("/login"))
-//	github.authorized                 bp.Authorized(c)
-//	github.get("/user")               client, _ := bp.Client(c); client.Get("user")
-//	bp.token / del bp.token           bp.Token(c) / bp.DeleteToken(c), bp.Logout(c)
-//	oauth_before_login                Hooks.BeforeLogin
-//	oauth_authorized (return False)   Hooks.Authorized (return ErrSkipStore)
-//	oauth_error                       Hooks.Error (with a typed *Error)
-//	SessionStorage / MemoryStorage    ginoauth.SessionStorage (the default), backends/memory
-//	SQLAlchemyStorage                 backends/gormstore
-//
-// # Security
-//
-// The state parameter is 128 bits from crypto/rand, kept in the user's
-// session, compared in constant time and consumed by the first callback that
-// presents it, whatever the outcome. Each login has its own entry, so two
-// tabs logging in at once both succeed. PKCE (S256) is on unless the provider
-// rejects it. The post-login "next" parameter accepts only same-site relative
-// paths. Nothing in this package logs or renders a client secret, token,
-// authorization code, state or PKCE verifier; the optional [Config.Logger]
-// receives the provider name, the step and the error kind only. Applications
-// should keep the callback's query string out of their access logs (gin's
-// LoggerConfig.SkipQueryString), since it carries the code and state.
 package ginoauth
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -71,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"golang.org/x/oauth2"
 )
 
@@ -126,15 +64,6 @@ func (t *Token) validAt(now time.Time, early time.Duration) bool {
 		early = min(early, life/4)
 	}
 	return now.Add(early).Before(t.Expiry)
-}
-
-// sameToken reports whether a and b are the same issued token. Storages'
-// compare-and-swap uses it.
-func sameToken(a, b *Token) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
 }
 
 // Same reports whether t and u are the same issued token (access and
@@ -204,9 +133,6 @@ func (t *Token) String() string {
 // GoString is String, so that %#v does not print the secrets either.
 func (t *Token) GoString() string { return t.String() }
 
-// tokenJSON is Token without its JSON methods.
-type tokenJSON Token
-
 // MarshalJSON encodes t for a storage; every backend in this module uses
 // this encoding. It stores nothing twice: the verified claims of the ID
 // token ("id_token_claims" in Extra) are not written out but marked, and
@@ -241,6 +167,18 @@ func (t *Token) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// sameToken reports whether a and b are the same issued token. Storages'
+// compare-and-swap uses it.
+func sameToken(a, b *Token) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// tokenJSON is Token without its JSON methods.
+type tokenJSON Token
+
 // unmarshalToken decodes a stored token.
 func unmarshalToken(data []byte) (*Token, error) {
 	t := new(Token)
@@ -265,56 +203,6 @@ func jwtClaims(jwt string) map[string]any {
 		return nil
 	}
 	return claims
-}
-
-// Storage keeps tokens. It is request-scoped, like Flask-Dance's storages:
-// Ref is the only step bound to the request, where the *gin.Context tells a
-// session storage whose session to use and a database storage which local
-// user is logged in. Everything else goes through the [TokenRef] it returns.
-//
-// Implementations must be safe for concurrent use by multiple goroutines.
-// The conformance suite in backends/storagetest checks the contract.
-type Storage interface {
-	// Ref returns the handle of the request's user's token for provider
-	// (the blueprint name). It does not read the token. It fails only when
-	// the storage cannot tell whose token it would be (no session
-	// middleware, for example).
-	Ref(c *gin.Context, provider string) (TokenRef, error)
-}
-
-// TokenRef is one user's token slot: the single vocabulary through which
-// the blueprint loads, saves, refreshes and drops a token, in a request or
-// in a background job ([Blueprint.ClientFor]). Its methods take a context,
-// not a request: a refresh saves its token under a context detached from
-// the request, so that a client that disconnects never loses a rotated
-// refresh token.
-//
-// Implementations must be safe for concurrent use and must not keep or
-// modify the tokens passed in or returned.
-type TokenRef interface {
-	// Load returns the stored token, or ErrNoToken when there is none.
-	Load(ctx context.Context) (*Token, error)
-	// Swap is a compare-and-swap: if the stored token is the same as old
-	// ([Token.Same]; a nil old matches whatever is stored), it stores new in
-	// its place, or deletes the token when new is nil, and returns new.
-	// Otherwise it changes nothing and returns the token stored now (nil
-	// when there is none), which another request or app instance wrote
-	// meanwhile.
-	Swap(ctx context.Context, old, new *Token) (*Token, error)
-}
-
-// RefreshLocker is an optional [TokenRef] capability for storages that can
-// make one refresh of a token wait for another, across app instances (the
-// GORM backend's database lock, a session storage's RefreshCoordinator).
-// The blueprint holds the lock from just before it reloads an expired token
-// until the refreshed token is saved, so an instance that loses the race
-// waits and then uses the winner's token instead of spending the same
-// refresh token again.
-type RefreshLocker interface {
-	// LockRefresh blocks until the caller holds the refresh lock of t's
-	// slot, or ctx ends. Once it returns, Load sees any token that
-	// replaced t. unlock must be called exactly once.
-	LockRefresh(ctx context.Context, t *Token) (unlock func(), err error)
 }
 
 // Profile is a provider user's profile, normalized across providers.
