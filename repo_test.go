@@ -39,6 +39,35 @@ func TestImportGraphIsLean(t *testing.T) {
 	}
 }
 
+// TestLibraryModuleRequirements keeps the library module's go.mod to what
+// its packages import: the example's, the GORM backend's, the benchmarks'
+// and the interoperability tests' dependencies live in their own modules.
+func TestLibraryModuleRequirements(t *testing.T) {
+	data, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := 0
+	for line := range strings.Lines(string(data)) {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.Contains(f[0], ".") {
+			continue
+		}
+		if !strings.Contains(line, "// indirect") {
+			direct++
+		}
+		for _, banned := range []string{"gorm.io/", "github.com/glebarez/", "github.com/go-sql-driver/", "github.com/jackc/",
+			"github.com/chromedp/", "github.com/zitadel/", "github.com/go-oauth2/", "github.com/markbates/goth"} {
+			if strings.HasPrefix(f[0], banned) {
+				t.Errorf("go.mod requires %s, which only tests, the example or other modules use", f[0])
+			}
+		}
+	}
+	if direct > 10 {
+		t.Errorf("go.mod has %d direct requirements, want at most 10", direct)
+	}
+}
+
 // TestExportedIdentifiersAreDocumented requires a doc comment that starts
 // with the identifier's name on every exported function, method, type,
 // constant and variable of every package in the module (grouped constants

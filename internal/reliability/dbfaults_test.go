@@ -31,13 +31,13 @@ func untilOK(t *testing.T, w *Worker, userID string, within time.Duration) int {
 // TestPostgresRestart stops a throwaway PostgreSQL server under a
 // 2-instance cluster and starts it again. While it is down, API calls fail
 // with 503 storage_unavailable and a login fails at the callback with
-// storage_failed (500), each within the request timeout; nothing panics.
+// storage_failed (503), each within the request timeout; nothing panics.
 // When it is back, the app recovers by itself: every user's next calls
 // succeed without logging in again, and every token row is whole and
 // still works at the provider.
 //
 // The second half stops the database while a refresh is at the provider:
-// the refreshed token cannot be saved (500 storage_failed), and the
+// the refreshed token cannot be saved (503 storage_failed), and the
 // instance that refreshed keeps it in memory, so the user's next request
 // to that instance saves it once the database is back.
 func TestPostgresRestart(t *testing.T) {
@@ -74,8 +74,8 @@ func TestPostgresRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("login with the database down: %v", err)
 	}
-	if lres.OK || lres.Status != http.StatusInternalServerError || lres.Kind != "storage_failed" {
-		t.Errorf("login with the database down: ok %v, %d %q; want 500 storage_failed", lres.OK, lres.Status, lres.Kind)
+	if lres.OK || lres.Status != http.StatusServiceUnavailable || lres.Kind != "storage_failed" {
+		t.Errorf("login with the database down: ok %v, %d %q; want 503 storage_failed", lres.OK, lres.Status, lres.Kind)
 	}
 	if lres.Took > bound {
 		t.Errorf("login with the database down took %v, want at most %v", lres.Took, bound)
@@ -89,7 +89,7 @@ func TestPostgresRestart(t *testing.T) {
 	if res, err := late.Login("u006"); err != nil || !res.OK {
 		t.Fatalf("login after the restart: %v, %d %q", err, res.Status, res.Kind)
 	}
-	t.Logf("database down: API calls answered 503 storage_unavailable, login 500 storage_failed; after the restart %d calls failed before recovery", failedAfter)
+	t.Logf("database down: API calls answered 503 storage_unavailable, login 503 storage_failed; after the restart %d calls failed before recovery", failedAfter)
 	if failedAfter != 0 {
 		t.Errorf("after the restart %d calls failed before recovery, want 0 (the pool replaces dead connections)", failedAfter)
 	}
@@ -119,8 +119,8 @@ func TestPostgresRestart(t *testing.T) {
 		wg.Wait()
 		prov.SetLatency(ginoauthtest.PathToken, 0)
 		refreshedOn := res.Instance
-		if err != nil || res.Status != http.StatusInternalServerError || res.Kind != "storage_failed" {
-			t.Fatalf("API call whose refresh could not be saved: %v, %d %q; want 500 storage_failed", err, res.Status, res.Kind)
+		if err != nil || res.Status != http.StatusServiceUnavailable || res.Kind != "storage_failed" {
+			t.Fatalf("API call whose refresh could not be saved: %v, %d %q; want 503 storage_failed", err, res.Status, res.Kind)
 		}
 		pg.Start()
 		// The next request to the instance that refreshed saves its token.
@@ -149,7 +149,7 @@ func TestPostgresRestart(t *testing.T) {
 // in an append-only file, as a production Redis with persistence does).
 // While it is down the app cannot tell who is logged in: API calls answer
 // 401 login_required and a login fails at its first step with
-// session_failed (500), each at once; nothing panics and no token row is
+// storage_failed (503), each at once; nothing panics and no token row is
 // touched. When Redis is back the same session cookies work again without
 // a new login, and every token row still works.
 func TestRedisRestart(t *testing.T) {
@@ -185,8 +185,8 @@ func TestRedisRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("login with Redis down: %v", err)
 	}
-	if lres.OK || lres.Status != http.StatusInternalServerError || lres.Kind != "session_failed" {
-		t.Errorf("login with Redis down: ok %v, %d %q; want 500 session_failed", lres.OK, lres.Status, lres.Kind)
+	if lres.OK || lres.Status != http.StatusServiceUnavailable || lres.Kind != "storage_failed" {
+		t.Errorf("login with Redis down: ok %v, %d %q; want 503 storage_failed", lres.OK, lres.Status, lres.Kind)
 	}
 
 	rd.Start()
@@ -197,7 +197,7 @@ func TestRedisRestart(t *testing.T) {
 	if res, err := late.Login("u006"); err != nil || !res.OK {
 		t.Fatalf("login after the restart: %v, %d %q", err, res.Status, res.Kind)
 	}
-	t.Logf("Redis down: API calls answered 401 login_required, login 500 session_failed; after the restart %d calls failed before recovery", failedAfter)
+	t.Logf("Redis down: API calls answered 401 login_required, login 503 storage_failed; after the restart %d calls failed before recovery", failedAfter)
 	rep := cl.checkRows(append(users, "u006"))
 	if len(rep.lost) != 0 || len(rep.doubled) != 0 || rep.rows != len(users)+1 {
 		t.Errorf("token rows after the restart: %d for %d users, lost %v, doubled %v; want one working row each", rep.rows, len(users)+1, rep.lost, rep.doubled)

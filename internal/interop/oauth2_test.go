@@ -1,4 +1,4 @@
-package ginoauth_test
+package interop_test
 
 // Interoperability tests against github.com/go-oauth2/oauth2/v4, an
 // independent OAuth 2 authorization server, run on loopback. Its server,

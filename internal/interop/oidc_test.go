@@ -1,4 +1,4 @@
-package ginoauth_test
+package interop_test
 
 // Interoperability tests against github.com/zitadel/oidc/v3, an
 // independent, certified OpenID Provider library, run on loopback with the
