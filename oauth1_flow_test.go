@@ -1,0 +1,340 @@
+package ginoauth_test
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	mrjones "github.com/mrjones/oauth"
+
+	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/ginoauthtest"
+)
+
+// startLogin GETs the login route and returns the provider URL it
+// redirects to.
+func (b *o1Browser) startLogin(query string) string {
+	b.t.Helper()
+	p := b.get(b.app.bp.LoginPath() + query)
+	if p.status != http.StatusFound {
+		b.t.Fatalf("login: got %d, want 302 (body %q)", p.status, p.body)
+	}
+	return p.location
+}
+
+// approve visits the provider's authorization URL (auto-approve) and
+// returns the callback URL it redirects to.
+func (b *o1Browser) approve(authURL string) string {
+	b.t.Helper()
+	p := b.get(authURL)
+	if p.status != http.StatusFound {
+		b.t.Fatalf("authorize: got %d, want 302 (body %q)", p.status, p.body)
+	}
+	return p.location
+}
+
+// login runs the whole dance and returns the callback's answer.
+func (b *o1Browser) login(query string) o1Page {
+	b.t.Helper()
+	return b.get(b.approve(b.startLogin(query)))
+}
+
+// assertNoSecrets fails if a secret the provider issued, a verifier or the
+// consumer secret appears in a page, the log or an error.
+func (a *o1App) assertNoSecrets(t *testing.T, extra ...string) {
+	t.Helper()
+	secrets := append(a.wire.seen(), extra...)
+	a.mu.Lock()
+	pages := strings.Join(a.pages, "\n")
+	a.mu.Unlock()
+	var errText strings.Builder
+	for {
+		e := a.nextErr()
+		if e == nil {
+			break
+		}
+		errText.WriteString(e.Error() + "\n")
+	}
+	log := a.log.String()
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		for where, text := range map[string]string{"a page": pages, "the log": log, "an error": errText.String()} {
+			if strings.Contains(text, s) || strings.Contains(text, url.QueryEscape(s)) {
+				t.Errorf("a secret (%d chars) appears in %s", len(s), where)
+			}
+		}
+	}
+}
+
+func o1Query(t *testing.T, u string) url.Values {
+	t.Helper()
+	p, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Query()
+}
+
+// o1IndependentVerifier is github.com/mrjones/oauth's request verifier for
+// srv's consumer. Its HMAC-SHA1 check signs with an empty token secret, so
+// with HMAC-SHA1 it can check the request-token step only; with RSA-SHA1
+// (no token secret in the signature) it checks every step.
+func o1IndependentVerifier(srv *ginoauthtest.OAuth1Server, key *rsa.PrivateKey) *mrjones.Provider {
+	return mrjones.NewProvider(func(consumerKey string, _ map[string]string) (*mrjones.Consumer, error) {
+		if consumerKey != srv.ConsumerKey() {
+			return nil, errors.New("unknown consumer")
+		}
+		if key != nil {
+			return mrjones.NewRSAConsumer(consumerKey, key, mrjones.ServiceProvider{}), nil
+		}
+		return mrjones.NewConsumer(consumerKey, srv.ConsumerSecret(), mrjones.ServiceProvider{}), nil
+	})
+}
+
+// o1AuthParams decodes an "OAuth k="v", ..." Authorization header.
+func o1AuthParams(h string) map[string]string {
+	m := map[string]string{}
+	for _, part := range strings.Split(strings.TrimPrefix(h, "OAuth "), ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		v, _ = url.PathUnescape(strings.Trim(v, `"`))
+		m[k] = v
+	}
+	return m
+}
+
+func o1Replay(t *testing.T, r ginoauthtest.OAuth1Request) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(r.Method, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = r.Header.Clone()
+	return req
+}
+
+func TestOAuth1FullFlow(t *testing.T) {
+	for _, method := range []string{"HMAC-SHA1", "RSA-SHA1"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			srv, key := o1Server(t, method)
+			a := o1NewOAuth1App(t, srv, key)
+			b := a.browser(t, nil)
+
+			// Required sends an anonymous user to the login route.
+			p := b.get("/whoami")
+			if p.status != http.StatusFound || p.location != a.ts.URL+"/login/test1?next=%2Fwhoami" {
+				t.Fatalf("anonymous /whoami: got %d %q, want 302 to the login route", p.status, p.location)
+			}
+			if got := b.get("/authorized").body; got != "false" {
+				t.Errorf("Authorized before login: got %s, want false", got)
+			}
+			authURL := b.startLogin("?next=%2Fwhoami")
+			if !strings.HasPrefix(authURL, srv.URL+ginoauthtest.OAuth1PathAuthorize+"?") {
+				t.Fatalf("login redirects to %q, want the provider's authorize URL", authURL)
+			}
+			reqToken := o1Query(t, authURL).Get("oauth_token")
+			if reqToken == "" {
+				t.Fatal("authorize URL has no oauth_token")
+			}
+			callback := b.approve(authURL)
+			if !strings.HasPrefix(callback, a.ts.URL+"/login/test1/authorized?") {
+				t.Fatalf("provider redirects to %q, want the app's callback", callback)
+			}
+			p = b.get(callback)
+			if p.status != http.StatusFound || p.location != a.ts.URL+"/whoami" {
+				t.Fatalf("callback: got %d %q (body %q), want 302 to /whoami", p.status, p.location, p.body)
+			}
+			if e := a.nextErr(); e != nil {
+				t.Fatalf("error hook ran: %v", e)
+			}
+
+			p = b.get("/whoami")
+			var u ginoauthtest.User
+			if err := json.Unmarshal([]byte(p.body), &u); err != nil || p.status != 200 || u.ID != "1001" {
+				t.Fatalf("/whoami: got %d %q, want alice's JSON", p.status, p.body)
+			}
+			if got := b.get("/authorized").body; got != "true" {
+				t.Errorf("Authorized after login: got %s, want true", got)
+			}
+			var tok ginoauth.Token
+			if err := json.Unmarshal([]byte(b.get("/token").body), &tok); err != nil {
+				t.Fatal(err)
+			}
+			if !srv.TokenValid(tok.AccessToken) || tok.Secret == "" {
+				t.Errorf("stored token: valid at provider %v, secret set %v; want both", srv.TokenValid(tok.AccessToken), tok.Secret != "")
+			}
+			if tok.Extra["user_id"] != "1001" || tok.Extra["screen_name"] != "alice" {
+				t.Errorf("token extras: got %v, want user_id 1001 and screen_name alice", tok.Extra)
+			}
+			if _, ok := tok.Extra["oauth_token_secret"]; ok {
+				t.Error("the token secret is duplicated in Extra")
+			}
+
+			// Client signs form posts with query parameters, relative to the API base.
+			p = b.do(http.MethodPost, "/echo?q="+url.QueryEscape("a b/c~"), url.Values{"status": {"Hello Ladies + Gentlemen, a signed OAuth request!"}})
+			var echo struct {
+				Method string     `json:"method"`
+				Path   string     `json:"path"`
+				Query  url.Values `json:"query"`
+				Form   url.Values `json:"form"`
+				UserID string     `json:"user_id"`
+			}
+			if err := json.Unmarshal([]byte(p.body), &echo); err != nil || p.status != 200 {
+				t.Fatalf("/echo: got %d %q, want 200", p.status, p.body)
+			}
+			if echo.Method != "POST" || echo.Path != "/api/echo" || echo.UserID != "1001" || echo.Query.Get("from") != "app" ||
+				echo.Query.Get("q") != "a b/c~" || echo.Form.Get("status") != "Hello Ladies + Gentlemen, a signed OAuth request!" {
+				t.Errorf("provider saw %+v", echo)
+			}
+			if p = b.get("/echo?q=%E2%9C%93+%26+more&slash=%2F&empty="); p.status != 200 {
+				t.Errorf("GET /echo with a query: got %d %q", p.status, p.body)
+			}
+			// A repeated parameter cannot be signed by the library: a clear
+			// error, and nothing reaches the provider.
+			if p = b.get("/echo?q=1&q=2"); p.status != http.StatusBadGateway || !strings.Contains(p.body, `repeated parameter "q"`) {
+				t.Errorf("GET /echo with a repeated parameter: got %d %q, want 502 naming the parameter", p.status, p.body)
+			}
+			p = b.get("/profile")
+			var prof ginoauth.Profile
+			if err := json.Unmarshal([]byte(p.body), &prof); err != nil || prof.ID != "1001" || prof.Username != "alice" || !prof.EmailVerified {
+				t.Errorf("/profile: got %d %q", p.status, p.body)
+			}
+
+			// Every request the provider got passed its checks, and the
+			// access-token request was bound to this login's request token.
+			reqs := srv.Requests()
+			counts := map[string]int{}
+			for _, r := range reqs {
+				counts[r.Path]++
+				if r.Problem != "" {
+					t.Errorf("%s %s: provider problem %q", r.Method, r.Path, r.Problem)
+				}
+				params := o1AuthParams(r.Header.Get("Authorization"))
+				if r.Path == ginoauthtest.OAuth1PathRequestToken {
+					if got, want := params["oauth_callback"], a.ts.URL+"/login/test1/authorized"; got != want {
+						t.Errorf("request-token oauth_callback: got %q, want %q", got, want)
+					}
+					if params["oauth_signature_method"] != method {
+						t.Errorf("signature method: got %q, want %s", params["oauth_signature_method"], method)
+					}
+				}
+				if r.Path == ginoauthtest.OAuth1PathAccessToken {
+					if params["oauth_token"] != reqToken || params["oauth_verifier"] != o1Query(t, callback).Get("oauth_verifier") {
+						t.Errorf("access-token request lacks this login's request token or verifier")
+					}
+				}
+			}
+			want := map[string]int{
+				ginoauthtest.OAuth1PathRequestToken: 1, ginoauthtest.OAuth1PathAuthorize: 1,
+				ginoauthtest.OAuth1PathAccessToken: 1, ginoauthtest.OAuth1PathWhoami: 2, ginoauthtest.OAuth1PathEcho: 2,
+			}
+			for path, n := range want {
+				if counts[path] != n {
+					t.Errorf("provider got %d requests to %s, want %d", counts[path], path, n)
+				}
+			}
+
+			// An independent OAuth 1 implementation accepts the flow's
+			// signatures, and rejects a tampered copy.
+			verifier := o1IndependentVerifier(srv, key)
+			checked := 0
+			for _, r := range reqs {
+				if r.Path == ginoauthtest.OAuth1PathAuthorize || r.Path == ginoauthtest.OAuth1PathInvalidate {
+					continue // the browser's page; after the checks below
+				}
+				if r.Method == http.MethodPost && r.Path == ginoauthtest.OAuth1PathEcho {
+					continue // mrjones leaves the query out of a form post's base string
+				}
+				if method == "HMAC-SHA1" && r.Path != ginoauthtest.OAuth1PathRequestToken {
+					continue
+				}
+				if _, err := verifier.IsAuthorized(o1Replay(t, r)); err != nil {
+					t.Errorf("independent verifier rejects the flow's %s %s: %v", r.Method, r.Path, err)
+				}
+				tampered := o1Replay(t, r)
+				o1FlipSignature(tampered)
+				if _, err := verifier.IsAuthorized(tampered); err == nil {
+					t.Errorf("independent verifier accepts a tampered %s", r.Path)
+				}
+				checked++
+			}
+			if want := map[string]int{"HMAC-SHA1": 1, "RSA-SHA1": 5}[method]; checked != want {
+				t.Errorf("independently verified %d requests, want %d", checked, want)
+			}
+
+			// OAuth 1 tokens cannot be refreshed: a typed error, no panic.
+			if p := b.get("/refresh"); p.body != "reauth_required true" {
+				t.Errorf("Refresh: got %q, want reauth_required", p.body)
+			}
+
+			// Logout invalidates the token at the provider and locally.
+			if p := b.get("/logout"); p.status != 200 {
+				t.Fatalf("/logout: got %d %q", p.status, p.body)
+			}
+			if srv.TokenValid(tok.AccessToken) {
+				t.Error("token still valid at the provider after Logout")
+			}
+			if p := b.get("/whoami"); p.status != http.StatusFound {
+				t.Errorf("/whoami after logout: got %d, want 302", p.status)
+			}
+			a.assertNoSecrets(t, srv.ConsumerSecret(), o1Query(t, callback).Get("oauth_verifier"), tok.Secret)
+		})
+	}
+}
+
+// TestOAuth1IndependentSignerAgrees closes the gap mrjones's verifier
+// leaves for HMAC-SHA1 with a token secret: mrjones's consumer signs with
+// token secrets, and the test provider, which accepted every request of
+// the flow above, also accepts mrjones's requests for a token the flow
+// obtained — so the flow and the independent signer agree on the key
+// "consumer secret & token secret" and on the base string.
+func TestOAuth1IndependentSignerAgrees(t *testing.T) {
+	t.Parallel()
+	srv, _ := o1Server(t, "HMAC-SHA1")
+	a := o1NewOAuth1App(t, srv, nil)
+	b := a.browser(t, nil)
+	if p := b.login(""); p.status != http.StatusFound {
+		t.Fatalf("login: got %d", p.status)
+	}
+	var tok ginoauth.Token
+	if err := json.Unmarshal([]byte(b.get("/token").body), &tok); err != nil {
+		t.Fatal(err)
+	}
+	consumer := mrjones.NewConsumer(srv.ConsumerKey(), srv.ConsumerSecret(), mrjones.ServiceProvider{})
+	client, err := consumer.MakeHttpClient(&mrjones.AccessToken{Token: tok.AccessToken, Secret: tok.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Get(srv.URL + ginoauthtest.OAuth1PathWhoami + "?via=mrjones")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("mrjones-signed request with the flow's token: got %d, want 200", resp.StatusCode)
+	}
+	// And the flow's own client for the same token is accepted too.
+	if p := b.get("/whoami"); p.status != 200 {
+		t.Fatalf("flow-signed request: got %d", p.status)
+	}
+	wrong := mrjones.NewConsumer(srv.ConsumerKey(), srv.ConsumerSecret(), mrjones.ServiceProvider{})
+	client, _ = wrong.MakeHttpClient(&mrjones.AccessToken{Token: tok.AccessToken, Secret: tok.Secret + "x"})
+	resp, err = client.Get(srv.URL + ginoauthtest.OAuth1PathWhoami)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("mrjones-signed with a wrong token secret: got %d, want 401", resp.StatusCode)
+	}
+}
