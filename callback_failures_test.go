@@ -81,25 +81,16 @@ func TestCallbackFailures(t *testing.T) {
 	t.Run("expired login", func(t *testing.T) {
 		srv2 := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 		defer srv2.Close()
-		a2 := newApp(t, srv2, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.LoginTimeout = time.Nanosecond })
+		var clk ginoauthtest.Clock
+		a2 := newApp(t, srv2, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.LoginTimeout, c.Now = time.Minute, clk.Now })
 		b := newBrowser(t)
 		cb := b.authorize(b.startLogin(a2, ""))
-		waitNextSecond()
+		clk.Advance(time.Minute + time.Second)
 		p := b.get(cb)
 		if e := nextError(t, a2); e.Kind != ginoauth.KindStateMissing || p.status != http.StatusBadRequest {
 			t.Fatalf("got %d, kind %s; want 400 state_missing", p.status, e.Kind)
 		}
 	})
-}
-
-// waitNextSecond returns once the wall clock's second has changed, since
-// pending logins are timestamped in whole seconds.
-func waitNextSecond() {
-	start := time.Now().Unix()
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Unix() == start && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func drain(a *app) {

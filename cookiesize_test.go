@@ -26,12 +26,12 @@ import (
 type bigTokenApp struct {
 	ts    *httptest.Server
 	srvs  []*ginoauthtest.Server
-	clock *clock
+	clock *ginoauthtest.Clock
 }
 
 func newBigTokenApp(t *testing.T) *bigTokenApp {
 	t.Helper()
-	a := &bigTokenApp{clock: &clock{}}
+	a := &bigTokenApp{clock: &ginoauthtest.Clock{}}
 	r := gin.New()
 	r.Use(sessions.Sessions("session", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210"))))
 	for _, name := range []string{"keycloak", "okta", "entra"} {
@@ -40,10 +40,10 @@ func newBigTokenApp(t *testing.T) *bigTokenApp {
 			AccessTokenSize: 2048, IDTokenPadding: 600,
 		})
 		t.Cleanup(srv.Close)
-		srv.SetClock(a.clock.now)
+		srv.SetClock(a.clock.Now)
 		a.srvs = append(a.srvs, srv)
 		bp := mustBP(ginoauth.New(srv.Provider(), ginoauth.Config{
-			ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: a.clock.now,
+			ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: a.clock.Now,
 			// Like most apps, remember something in the session at login:
 			// the callback then saves the session before and after the hook.
 			Hooks: ginoauth.Hooks{Authorized: func(c *gin.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) error {
@@ -159,7 +159,7 @@ func TestThreeProvidersWithJWTTokensInCookieSessions(t *testing.T) {
 			t.Errorf("API %s after the logins: %d %q", name, code, body)
 		}
 	}
-	a.clock.move(2 * time.Hour) // every token has expired: each call refreshes
+	a.clock.Advance(2 * time.Hour) // every token has expired: each call refreshes
 	for i, name := range names {
 		if code, body := b.get(a.ts.URL + "/api/" + name); code != http.StatusOK {
 			t.Errorf("API %s with an expired token: %d %q", name, code, body)

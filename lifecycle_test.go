@@ -21,13 +21,6 @@ import (
 
 // Regression tests of the token lifecycle: load, refresh, save, drop.
 
-// clock is a test clock shared by an app and its provider: time moves only
-// when the test says so (plus real time).
-type clock struct{ ahead atomic.Int64 }
-
-func (c *clock) now() time.Time       { return time.Now().Add(time.Duration(c.ahead.Load())) }
-func (c *clock) move(d time.Duration) { c.ahead.Add(int64(d)) }
-
 // ctxRef is a token slot that, like a database, fails once the context of
 // a call has ended.
 type ctxRef struct{ ginoauth.TokenRef }
@@ -84,13 +77,13 @@ func (d *disconnecter) RoundTrip(r *http.Request) (*http.Response, error) {
 // own: the next request works without a new login or a second refresh.
 func TestDisconnectAfterRefreshKeepsRotatedToken(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &ginoauthtest.Clock{}
 	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
-	srv.SetClock(clk.now)
+	srv.SetClock(clk.Now)
 	d := &disconnecter{}
 	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
-		c.Now = clk.now
+		c.Now = clk.Now
 		c.HTTPClient = &http.Client{Transport: d}
 		c.Storage = ctxStorage{memory.New(memory.Config{})}
 	})
@@ -117,7 +110,7 @@ func TestDisconnectAfterRefreshKeepsRotatedToken(t *testing.T) {
 		t.Fatalf("login: got %d", p.status)
 	}
 	before := b.get(a.ts.URL + "/token").body
-	clk.move(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	d.armed.Store(true)
 	b.get(a.ts.URL + "/call") // canceled mid-way: its answer does not matter
 	d.armed.Store(false)
@@ -141,11 +134,11 @@ func TestDisconnectAfterRefreshKeepsRotatedToken(t *testing.T) {
 // one Set-Cookie, and Refresh returns a token that is valid.
 func TestShortLivedTokenRefreshedOncePerExpiry(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &ginoauthtest.Clock{}
 	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true, AccessTokenTTL: 2 * time.Second})
 	defer srv.Close()
-	srv.SetClock(clk.now)
-	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.Now = clk.now })
+	srv.SetClock(clk.Now)
+	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.Now = clk.Now })
 	a.engine.GET("/both", func(c *gin.Context) {
 		if _, err := a.bp.Profile(c); err != nil {
 			c.String(http.StatusBadGateway, "profile: %v", err)
@@ -166,7 +159,7 @@ func TestShortLivedTokenRefreshedOncePerExpiry(t *testing.T) {
 			c.String(http.StatusBadGateway, "%v", err)
 			return
 		}
-		c.String(http.StatusOK, "%v", tok.Expiry.After(clk.now().Add(time.Second)))
+		c.String(http.StatusOK, "%v", tok.Expiry.After(clk.Now().Add(time.Second)))
 	})
 	b := newBrowser(t)
 	if p := b.login(a); p.status != http.StatusOK {
@@ -179,7 +172,7 @@ func TestShortLivedTokenRefreshedOncePerExpiry(t *testing.T) {
 		t.Fatalf("a just-issued 2 s token was refreshed %d times, want 0", got)
 	}
 	for i := 1; i <= 3; i++ {
-		clk.move(1600 * time.Millisecond) // past the 0.5 s early expiry
+		clk.Advance(1600 * time.Millisecond) // past the 0.5 s early expiry
 		resp, err := b.client.Get(a.ts.URL + "/both")
 		if err != nil {
 			t.Fatal(err)
@@ -337,14 +330,14 @@ func TestRefreshDropsRefusedToken(t *testing.T) {
 // instances) cost one refresh.
 func TestConcurrentCallsRefreshOnce(t *testing.T) {
 	t.Parallel()
-	clk := &clock{}
+	clk := &ginoauthtest.Clock{}
 	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
-	srv.SetClock(clk.now)
-	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.Now = clk.now })
+	srv.SetClock(clk.Now)
+	a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) { c.Now = clk.Now })
 	b := newBrowser(t)
 	b.login(a)
-	clk.move(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	var wg sync.WaitGroup
 	for range 50 {
 		wg.Add(1)

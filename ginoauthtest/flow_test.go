@@ -6,7 +6,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +23,7 @@ type app struct {
 	url     string
 	bp      *ginoauth.Blueprint
 	browser *http.Client
-	ahead   atomic.Int64 // how far the app's clock runs ahead, in ns
+	clock   ginoauthtest.Clock // the app's clock
 }
 
 // newApp serves a blueprint for srv with the routes
@@ -39,7 +38,7 @@ func newApp(t *testing.T, srv *ginoauthtest.Server, change func(p *ginoauth.Prov
 	}
 	a := &app{}
 	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(),
-		Now: func() time.Time { return time.Now().Add(time.Duration(a.ahead.Load())) }})
+		Now: a.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +229,7 @@ func TestFlowRefreshRotation(t *testing.T) {
 		t.Fatalf("login: got %d %q", resp.StatusCode, body)
 	}
 	for i := range 3 {
-		a.ahead.Add(int64(6 * time.Second)) // the token has expired
+		a.clock.Advance(6 * time.Second) // the token has expired
 
 		if resp, body := a.get(t, "/whoami"); resp.StatusCode != http.StatusOK || body != "api 200" {
 			t.Fatalf("call %d: got %d %q, want 200 api 200", i, resp.StatusCode, body)

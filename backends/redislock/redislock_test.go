@@ -147,14 +147,13 @@ func TestCookieSessionsAcrossInstances(t *testing.T) {
 	prefix := uniquePrefix()
 	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001", RotateRefreshTokens: true})
 	defer srv.Close()
-	var ahead atomic.Int64
-	clock := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
-	srv.SetClock(clock) // the provider and the apps agree on the time
+	var clk ginoauthtest.Clock
+	srv.SetClock(clk.Now) // the provider and the apps agree on the time
 	store := cookie.NewStore([]byte("redislock-test-authentication-k"), []byte("redislock-test-encryption-key-32"))
 	var apps []*httptest.Server
 	for range 2 {
 		bp, err := ginoauth.New(srv.Provider(), ginoauth.Config{
-			ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: clock,
+			ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(), Now: clk.Now,
 			Storage: &ginoauth.SessionStorage{Coordinator: newCoordinator(t, prefix, redislock.Config{})},
 		})
 		if err != nil {
@@ -195,7 +194,7 @@ func TestCookieSessionsAcrossInstances(t *testing.T) {
 		jar.SetCookies(mustURL(t, apps[1].URL), []*http.Cookie{c})
 	}
 	for round := range 3 {
-		ahead.Add(int64(2 * time.Hour)) // the token has expired
+		clk.Advance(2 * time.Hour) // the token has expired
 		before := srv.Grants("refresh_token")
 		var wg sync.WaitGroup
 		for i := range 8 {
