@@ -93,15 +93,7 @@ func TestCallbackFailures(t *testing.T) {
 	})
 }
 
-func drain(a *app) {
-	for {
-		select {
-		case <-a.errs:
-		default:
-			return
-		}
-	}
-}
+func drain(a *app) { a.DrainErrors() }
 
 func TestExchangeFailures(t *testing.T) {
 	t.Parallel()

@@ -2,9 +2,7 @@ package ginoauth_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"github.com/ginoauth/ginoauth/internal/testkit"
 )
 
 // bigTokenApp is the README's setup (an encrypted cookie session store and
@@ -88,28 +87,21 @@ func newBigTokenApp(t *testing.T) *bigTokenApp {
 // cookieBrowser follows redirects and checks every Set-Cookie it is sent:
 // at most 4,096 bytes of name and value, and one per cookie per response.
 type cookieBrowser struct {
-	t      *testing.T
-	client *http.Client
-	mu     sync.Mutex
-	sent   int // Set-Cookie bytes received from the app
+	t *testing.T
+	*testkit.Browser
+	mu   sync.Mutex
+	sent int // Set-Cookie bytes received from the app
 }
 
 func newCookieBrowser(t *testing.T, app string) *cookieBrowser {
-	jar, _ := cookiejar.New(nil)
-	b := &cookieBrowser{t: t}
-	b.client = &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		resp, err := http.DefaultTransport.RoundTrip(r)
-		if err == nil && strings.HasPrefix(r.URL.String(), app) {
+	b := &cookieBrowser{t: t, Browser: testkit.NewBrowser(t, nil)}
+	b.Observe(func(r *http.Request, resp *http.Response) {
+		if strings.HasPrefix(r.URL.String(), app) {
 			b.check(r.URL.Path, resp.Header.Values("Set-Cookie"))
 		}
-		return resp, err
-	})}
+	})
 	return b
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func (b *cookieBrowser) check(path string, setCookies []string) {
 	seen := map[string]bool{}
@@ -131,13 +123,8 @@ func (b *cookieBrowser) check(path string, setCookies []string) {
 
 func (b *cookieBrowser) get(u string) (int, string) {
 	b.t.Helper()
-	resp, err := b.client.Get(u)
-	if err != nil {
-		b.t.Fatalf("GET %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	p := b.Follow(u)
+	return p.Status, p.Body
 }
 
 // TestThreeProvidersWithJWTTokensInCookieSessions: with the README's cookie
@@ -170,11 +157,11 @@ func TestThreeProvidersWithJWTTokensInCookieSessions(t *testing.T) {
 	}
 	u, _ := url.Parse(a.ts.URL)
 	total := 0
-	for _, c := range b.client.Jar.Cookies(u) {
+	for _, c := range b.Cookies(u.String()) {
 		total += len(c.Name) + len(c.Value)
 	}
-	t.Logf("cookies for the site after 3 logins and refreshes: %d, %d bytes in all", len(b.client.Jar.Cookies(u)), total)
-	if n := len(b.client.Jar.Cookies(u)); n > 20 {
+	t.Logf("cookies for the site after 3 logins and refreshes: %d, %d bytes in all", len(b.Cookies(u.String())), total)
+	if n := len(b.Cookies(u.String())); n > 20 {
 		t.Errorf("%d cookies for the site, want at most 20", n)
 	}
 
@@ -182,7 +169,7 @@ func TestThreeProvidersWithJWTTokensInCookieSessions(t *testing.T) {
 	if code, _ := b.get(a.ts.URL + "/small/entra"); code != http.StatusOK {
 		t.Fatalf("small token: %d", code)
 	}
-	for _, c := range b.client.Jar.Cookies(u) {
+	for _, c := range b.Cookies(u.String()) {
 		if c.Name == "session.entra.1" {
 			t.Error("the second part of entra's earlier token is left after a shorter token")
 		}
@@ -190,7 +177,7 @@ func TestThreeProvidersWithJWTTokensInCookieSessions(t *testing.T) {
 	if code, _ := b.get(a.ts.URL + "/logout/okta"); code != http.StatusOK {
 		t.Fatalf("logout: %d", code)
 	}
-	for _, c := range b.client.Jar.Cookies(u) {
+	for _, c := range b.Cookies(u.String()) {
 		if strings.HasPrefix(c.Name, "session.okta.") {
 			t.Errorf("cookie %s is left after the logout", c.Name)
 		}
@@ -215,13 +202,11 @@ func TestForcedLoginStartsCannotBlockLogins(t *testing.T) {
 	// kept with the login.
 	for _, n := range []int{2047, 500} {
 		next := "/" + strings.Repeat("n", n)
-		b.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		for i := range 20 {
-			if code, body := b.get(a.ts.URL + "/login/okta?next=" + url.QueryEscape(next)); code != http.StatusFound {
-				t.Fatalf("next of %d bytes: forced start %d: %d %q", n+1, i, code, body)
+			if p := b.Get(a.ts.URL + "/login/okta?next=" + url.QueryEscape(next)); p.Status != http.StatusFound {
+				t.Fatalf("next of %d bytes: forced start %d: %d %q", n+1, i, p.Status, p.Body)
 			}
 		}
-		b.client.CheckRedirect = nil
 		if code, body := b.get(a.ts.URL + "/login/okta"); code != http.StatusOK || body != "home" {
 			t.Fatalf("next of %d bytes: login after 20 forced starts: %d %q", n+1, code, body)
 		}

@@ -1,22 +1,17 @@
 package ginoauth_test
 
 import (
-	"errors"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/gin-contrib/sessions"
-	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"github.com/ginoauth/ginoauth/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -24,96 +19,39 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// app is a Gin app with one blueprint mounted at /login, served on loopback.
+// app is the shared test app (internal/testkit) around a blueprint for the
+// test provider srv, mounted at /login.
 type app struct {
+	*testkit.App
 	t      *testing.T
 	srv    *ginoauthtest.Server
 	bp     *ginoauth.Blueprint
 	engine *gin.Engine
 	ts     *httptest.Server
-	errs   chan *ginoauth.Error
 }
 
 type appOption func(*ginoauth.Config, *ginoauth.Provider)
 
 func newApp(t *testing.T, srv *ginoauthtest.Server, opts ...appOption) *app {
 	t.Helper()
-	a := &app{t: t, srv: srv, errs: make(chan *ginoauth.Error, 100)}
 	p := srv.Provider()
 	cfg := ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()}
 	for _, o := range opts {
 		o(&cfg, &p)
 	}
-	userErrHook := cfg.Hooks.Error
-	cfg.Hooks.Error = func(c *gin.Context, bp *ginoauth.Blueprint, err *ginoauth.Error) {
-		a.errs <- err
-		if userErrHook != nil {
-			userErrHook(c, bp, err)
-		}
-	}
-	bp, err := ginoauth.New(p, cfg)
-	if err != nil {
-		t.Fatalf("ginoauth.New: %v", err)
-	}
-	a.bp = bp
-	r := gin.New()
-	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"), []byte("0123456789abcdef"))))
-	bp.Register(r.Group("/login"))
-	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "home") })
-	r.GET("/whoami", bp.Required(), func(c *gin.Context) {
-		client, err := bp.Client(c)
-		if err != nil {
-			c.String(http.StatusInternalServerError, "client: %v", err)
-			return
-		}
-		resp, err := client.Get("whoami")
-		if err != nil {
-			if errors.Is(err, ginoauth.KindReauthRequired) {
-				c.String(http.StatusUnauthorized, "reauth")
-				return
-			}
-			c.String(http.StatusBadGateway, "api: %v", err)
-			return
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		c.Data(resp.StatusCode, "application/json", body)
-	})
-	r.GET("/token", func(c *gin.Context) {
-		tok, err := bp.Token(c)
-		if err != nil {
-			c.String(http.StatusNotFound, "no token")
-			return
-		}
-		c.String(http.StatusOK, tok.AccessToken)
-	})
-	r.GET("/logout", func(c *gin.Context) {
-		if err := bp.Logout(c); err != nil {
-			c.String(http.StatusInternalServerError, "logout: %v", err)
-			return
-		}
-		c.String(http.StatusOK, "bye")
-	})
-	a.engine = r
-	a.ts = httptest.NewServer(r)
-	t.Cleanup(a.ts.Close)
-	return a
+	ka := testkit.NewApp(t, cfg, func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return ginoauth.New(p, cfg) }, nil, nil)
+	return &app{App: ka, t: t, srv: srv, bp: ka.BP, engine: ka.Engine, ts: ka.TS}
 }
 
-// browser is a user agent with its own cookies that does not follow
-// redirects by itself, so tests can see every step.
+// browser is the shared test browser: its own cookies, no redirect
+// followed by itself.
 type browser struct {
-	t      *testing.T
-	client *http.Client
+	*testkit.Browser
+	t *testing.T
 }
 
 func newBrowser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, client: &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       30 * time.Second,
-	}}
+	return &browser{Browser: testkit.NewBrowser(t, nil), t: t}
 }
 
 type page struct {
@@ -123,74 +61,28 @@ type page struct {
 	url      string
 }
 
-func (b *browser) get(u string) page {
-	b.t.Helper()
-	resp, err := b.client.Get(u)
-	if err != nil {
-		b.t.Fatalf("GET %s: %v", u, err)
-	}
-	return readPage(resp, u)
+func toPage(p testkit.Page) page {
+	return page{status: p.Status, location: p.Location, body: p.Body, url: p.URL}
 }
 
-func (b *browser) post(u string, form url.Values) page {
-	b.t.Helper()
-	resp, err := b.client.PostForm(u, form)
-	if err != nil {
-		b.t.Fatalf("POST %s: %v", u, err)
-	}
-	return readPage(resp, u)
-}
+func (b *browser) get(u string) page { b.t.Helper(); return toPage(b.Get(u)) }
 
-func readPage(resp *http.Response, u string) page {
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	loc := resp.Header.Get("Location")
-	if loc != "" {
-		base, _ := url.Parse(u)
-		if l, err := base.Parse(loc); err == nil {
-			loc = l.String()
-		}
-	}
-	return page{status: resp.StatusCode, location: loc, body: string(body), url: u}
-}
+func (b *browser) post(u string, form url.Values) page { b.t.Helper(); return toPage(b.Post(u, form)) }
 
 // follow GETs u and follows redirects until a non-redirect answer.
-func (b *browser) follow(u string) page {
-	b.t.Helper()
-	for range 10 {
-		p := b.get(u)
-		if p.status < 300 || p.status > 399 {
-			return p
-		}
-		u = p.location
-	}
-	b.t.Fatalf("too many redirects from %s", u)
-	return page{}
-}
+func (b *browser) follow(u string) page { b.t.Helper(); return toPage(b.Follow(u)) }
 
 // startLogin GETs the login route and returns the provider URL.
 func (b *browser) startLogin(a *app, query string) *url.URL {
 	b.t.Helper()
-	p := b.get(a.ts.URL + "/login/test" + query)
-	if p.status != http.StatusFound {
-		b.t.Fatalf("login: got status %d, want 302 (body %q)", p.status, p.body)
-	}
-	u, err := url.Parse(p.location)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return u
+	return a.StartLogin(b.Browser, query)
 }
 
 // authorize visits the provider's authorize URL (auto-approve) and returns
 // the callback URL it redirects to.
 func (b *browser) authorize(authURL *url.URL) string {
 	b.t.Helper()
-	p := b.get(authURL.String())
-	if p.status != http.StatusFound {
-		b.t.Fatalf("authorize: got status %d, want 302 (body %q)", p.status, p.body)
-	}
-	return p.location
+	return testkit.Approve(b.Browser, authURL).String()
 }
 
 // login runs the whole dance and returns the final page.
@@ -201,13 +93,7 @@ func (b *browser) login(a *app) page {
 
 func nextError(t *testing.T, a *app) *ginoauth.Error {
 	t.Helper()
-	select {
-	case e := <-a.errs:
-		return e
-	case <-time.After(10 * time.Second):
-		t.Fatal("no error event")
-		return nil
-	}
+	return a.NextError()
 }
 
 func TestFullFlow(t *testing.T) {

@@ -173,7 +173,7 @@ func TestShortLivedTokenRefreshedOncePerExpiry(t *testing.T) {
 	}
 	for i := 1; i <= 3; i++ {
 		clk.Advance(1600 * time.Millisecond) // past the 0.5 s early expiry
-		resp, err := b.client.Get(a.ts.URL + "/both")
+		resp, err := b.Client().Get(a.ts.URL + "/both")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,7 +343,7 @@ func TestConcurrentCallsRefreshOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := b.client.Get(a.ts.URL + "/whoami")
+			resp, err := b.Client().Get(a.ts.URL + "/whoami")
 			if err != nil {
 				t.Error(err)
 				return

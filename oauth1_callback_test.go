@@ -120,7 +120,6 @@ func TestOAuth1CallbackFailures(t *testing.T) {
 					if stored := b.get("/token").status == http.StatusOK; stored != tt.stored {
 						t.Errorf("token stored: got %v, want %v", stored, tt.stored)
 					}
-					a.errs <- e
 					a.assertNoSecrets(t, srv.ConsumerSecret())
 				})
 			}
@@ -331,7 +330,7 @@ func TestOAuth1RequiredAndConcurrentLogins(t *testing.T) {
 				t.Errorf("user %d: whoami %d", i, p.status)
 			}
 			var tok ginoauth.Token
-			if err := json.Unmarshal([]byte(b.get("/token").body), &tok); err != nil {
+			if err := json.Unmarshal([]byte(b.get("/token.json").body), &tok); err != nil {
 				t.Errorf("user %d: %v", i, err)
 			}
 			tokens[i] = tok.AccessToken

@@ -102,7 +102,7 @@ func TestOAuth1NoRevocationEndpoint(t *testing.T) {
 	b := a.browser(t, nil)
 	b.login("")
 	var tok ginoauth.Token
-	if err := json.Unmarshal([]byte(b.get("/token").body), &tok); err != nil {
+	if err := json.Unmarshal([]byte(b.get("/token.json").body), &tok); err != nil {
 		t.Fatal(err)
 	}
 	if p := b.get("/logout"); p.status != 200 {

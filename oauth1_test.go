@@ -9,21 +9,18 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/gin-contrib/sessions"
-	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"github.com/ginoauth/ginoauth/internal/testkit"
 )
 
 var o1RSAKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
@@ -150,17 +147,19 @@ func (l *o1Log) String() string {
 	return l.buf.String()
 }
 
-// o1App is a Gin app with one blueprint mounted at /login.
+// o1App is the shared test app (internal/testkit) with one blueprint
+// mounted at /login, a debug log and the provider traffic on wire.
 type o1App struct {
+	*testkit.App
 	t    *testing.T
 	bp   *ginoauth.Blueprint
 	ts   *httptest.Server
-	errs chan *ginoauth.Error
 	log  *o1Log
 	wire *o1Wire
 
-	mu    sync.Mutex
-	pages []string // every body the app served
+	mu      sync.Mutex
+	pages   []string // every body the app served
+	errText []string // every error nextErr returned
 }
 
 // o1NewApp builds the app around the blueprint that build returns for cfg,
@@ -168,7 +167,7 @@ type o1App struct {
 // transport already.
 func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*ginoauth.Blueprint, error)) *o1App {
 	t.Helper()
-	a := &o1App{t: t, errs: make(chan *ginoauth.Error, 100), log: &o1Log{}}
+	a := &o1App{t: t, log: &o1Log{}}
 	base := http.DefaultTransport
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		base = cfg.HTTPClient.Transport
@@ -176,29 +175,15 @@ func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*g
 	a.wire = &o1Wire{base: base}
 	cfg.HTTPClient = &http.Client{Transport: a.wire}
 	cfg.Logger = slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	userErr := cfg.Hooks.Error
-	cfg.Hooks.Error = func(c *gin.Context, bp *ginoauth.Blueprint, err *ginoauth.Error) {
-		a.errs <- err
-		if userErr != nil {
-			userErr(c, bp, err)
-		}
-	}
-	bp, err := build(cfg)
-	if err != nil {
-		t.Fatalf("build blueprint: %v", err)
-	}
-	a.bp = bp
-	r := gin.New()
-	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"), []byte("0123456789abcdef"))))
-	bp.Register(r.Group("/login"))
-	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "home") })
-	r.GET("/whoami", bp.Required(), func(c *gin.Context) {
-		client, err := bp.Client(c)
-		if err != nil {
-			c.String(http.StatusInternalServerError, "client: %v", err)
-			return
-		}
-		resp, err := client.Get("whoami")
+	a.App = testkit.NewApp(t, cfg, build, nil, o1Routes)
+	a.bp, a.ts = a.BP, a.TS
+	return a
+}
+
+// o1Routes are the OAuth 1 suite's routes: signed API calls of each kind,
+// the profile, the token as JSON, Authorized and Refresh.
+func o1Routes(r *gin.Engine, bp *ginoauth.Blueprint) {
+	apiAnswer := func(c *gin.Context, resp *http.Response, err error) {
 		if err != nil {
 			c.String(http.StatusBadGateway, "api: %v", err)
 			return
@@ -206,27 +191,20 @@ func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*g
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
 		c.Data(resp.StatusCode, "application/json", body)
-	})
+	}
 	r.Any("/echo", bp.Required(), func(c *gin.Context) {
 		client, err := bp.Client(c)
 		if err != nil {
 			c.String(http.StatusInternalServerError, "client: %v", err)
 			return
 		}
-		var resp *http.Response
-		switch c.Request.Method {
-		case http.MethodPost:
-			resp, err = client.PostForm("/echo?from=app&q="+url.QueryEscape(c.Query("q")), url.Values{"status": {c.PostForm("status")}})
-		default:
-			resp, err = client.Get("echo?" + c.Request.URL.RawQuery)
-		}
-		if err != nil {
-			c.String(http.StatusBadGateway, "api: %v", err)
+		if c.Request.Method == http.MethodPost {
+			resp, err := client.PostForm("/echo?from=app&q="+url.QueryEscape(c.Query("q")), url.Values{"status": {c.PostForm("status")}})
+			apiAnswer(c, resp, err)
 			return
 		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		c.Data(resp.StatusCode, "application/json", body)
+		resp, err := client.Get("echo?" + c.Request.URL.RawQuery)
+		apiAnswer(c, resp, err)
 	})
 	r.POST("/echo-charset", bp.Required(), func(c *gin.Context) {
 		client, err := bp.Client(c)
@@ -237,13 +215,7 @@ func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*g
 		req, _ := http.NewRequestWithContext(c.Request.Context(), http.MethodPost, "echo", strings.NewReader(url.Values{"status": {c.PostForm("status")}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 		resp, err := client.Do(req)
-		if err != nil {
-			c.String(http.StatusBadGateway, "api: %v", err)
-			return
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		c.Data(resp.StatusCode, "application/json", body)
+		apiAnswer(c, resp, err)
 	})
 	r.GET("/profile", bp.Required(), func(c *gin.Context) {
 		p, err := bp.Profile(c)
@@ -253,7 +225,7 @@ func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*g
 		}
 		c.JSON(http.StatusOK, p)
 	})
-	r.GET("/token", func(c *gin.Context) {
+	r.GET("/token.json", func(c *gin.Context) {
 		tok, err := bp.Token(c)
 		if err != nil {
 			c.String(http.StatusNotFound, "no token")
@@ -270,16 +242,6 @@ func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*g
 		}
 		c.String(http.StatusOK, "%v", err)
 	})
-	r.GET("/logout", func(c *gin.Context) {
-		if err := bp.Logout(c); err != nil {
-			c.String(http.StatusInternalServerError, "logout: %v", err)
-			return
-		}
-		c.String(http.StatusOK, "bye")
-	})
-	a.ts = httptest.NewServer(r)
-	t.Cleanup(a.ts.Close)
-	return a
 }
 
 // o1NewOAuth1App is o1NewApp for the OAuth 1 provider srv.
@@ -295,21 +257,23 @@ func o1NewOAuth1App(t *testing.T, srv *ginoauthtest.OAuth1Server, key *rsa.Priva
 }
 
 // nextErr returns the error the error hook received, or nil.
+// Every error it returns is kept for assertNoSecrets.
 func (a *o1App) nextErr() *ginoauth.Error {
-	select {
-	case e := <-a.errs:
-		return e
-	default:
-		return nil
+	e := a.PollError()
+	if e != nil {
+		a.mu.Lock()
+		a.errText = append(a.errText, e.Error())
+		a.mu.Unlock()
 	}
+	return e
 }
 
-// o1Browser is a user agent with its own cookies that shows every
-// redirect.
+// o1Browser is the shared test browser, which resolves paths against the
+// app and records the app's pages.
 type o1Browser struct {
-	t      *testing.T
-	app    *o1App
-	client *http.Client
+	*testkit.Browser
+	t   *testing.T
+	app *o1App
 }
 
 type o1Page struct {
@@ -319,13 +283,7 @@ type o1Page struct {
 }
 
 func (a *o1App) browser(t *testing.T, transport http.RoundTripper) *o1Browser {
-	jar, _ := cookiejar.New(nil)
-	return &o1Browser{t: t, app: a, client: &http.Client{
-		Jar:           jar,
-		Transport:     transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       30 * time.Second,
-	}}
+	return &o1Browser{Browser: testkit.NewBrowser(t, transport), t: t, app: a}
 }
 
 func (b *o1Browser) do(method, u string, form url.Values) o1Page {
@@ -333,24 +291,8 @@ func (b *o1Browser) do(method, u string, form url.Values) o1Page {
 	if strings.HasPrefix(u, "/") {
 		u = b.app.ts.URL + u
 	}
-	var resp *http.Response
-	var err error
-	if method == http.MethodPost {
-		resp, err = b.client.PostForm(u, form)
-	} else {
-		resp, err = b.client.Get(u)
-	}
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	p := o1Page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(body)}
-	if p.location != "" {
-		if l, err := resp.Request.URL.Parse(p.location); err == nil {
-			p.location = l.String()
-		}
-	}
+	kp := b.Do(method, u, form)
+	p := o1Page{status: kp.Status, location: kp.Location, body: kp.Body}
 	if strings.HasPrefix(u, b.app.ts.URL) && !strings.HasPrefix(u, b.app.ts.URL+"/token") {
 		b.app.mu.Lock()
 		b.app.pages = append(b.app.pages, p.body+" "+p.location)

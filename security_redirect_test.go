@@ -187,17 +187,16 @@ func TestSecurityTokensStayOutOfURLsAndCookies(t *testing.T) {
 		a.wire.mu.Lock()
 		appURLs := append([]string(nil), a.wire.urls...)
 		a.wire.mu.Unlock()
-		b.mu.Lock()
-		defer b.mu.Unlock()
+		urls, locations, setCookies := b.Seen()
 		for _, tok := range tokens {
-			for _, list := range [][]string{b.urls, b.locations, appURLs} {
+			for _, list := range [][]string{urls, locations, appURLs} {
 				for _, u := range list {
 					if strings.Contains(u, tok) || strings.Contains(u, url.QueryEscape(tok)) {
 						t.Fatalf("a token appears in the URL %q", u)
 					}
 				}
 			}
-			for _, sc := range b.setCookies {
+			for _, sc := range setCookies {
 				value := sc
 				if _, v, ok := strings.Cut(sc, "="); ok {
 					value, _, _ = strings.Cut(v, ";")
@@ -216,10 +215,9 @@ func TestSecurityTokensStayOutOfURLsAndCookies(t *testing.T) {
 		st := cookie.NewStore(secAuthKey)
 		st.Options(devSessionOptions())
 		tokens, b, _ := run(t, st)
-		b.mu.Lock()
-		defer b.mu.Unlock()
+		_, _, setCookies := b.Seen()
 		found := false
-		for _, sc := range b.setCookies {
+		for _, sc := range setCookies {
 			_, v, _ := strings.Cut(sc, "=")
 			v, _, _ = strings.Cut(v, ";")
 			for _, blob := range cookieBlobs(v, 3) {

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"github.com/ginoauth/ginoauth/internal/testkit"
 )
 
 var (
@@ -109,132 +109,58 @@ func (w *secWire) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// secApp is a Gin app with one blueprint at /login, on loopback.
+// secApp is the shared test app (internal/testkit) with one blueprint at
+// /login/test, whose provider traffic goes through wire.
 type secApp struct {
+	*testkit.App
 	t    *testing.T
 	bp   *ginoauth.Blueprint
 	ts   *httptest.Server
-	errs chan *ginoauth.Error
 	wire *secWire
 }
 
 func newSecApp(t *testing.T, p ginoauth.Provider, cfg ginoauth.Config, store sessions.Store) *secApp {
 	t.Helper()
-	a := &secApp{t: t, errs: make(chan *ginoauth.Error, 64), wire: &secWire{base: http.DefaultTransport}}
+	wire := &secWire{base: http.DefaultTransport}
 	cfg.Name = "test" // routes /login/test, whatever the provider's name
-	cfg.Hooks.Error = func(_ *gin.Context, _ *ginoauth.Blueprint, err *ginoauth.Error) { a.errs <- err }
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: a.wire}
+		cfg.HTTPClient = &http.Client{Transport: wire}
 	}
-	bp, err := ginoauth.New(p, cfg)
-	if err != nil {
-		t.Fatalf("ginoauth.New: %v", err)
-	}
-	a.bp = bp
-	r := gin.New()
-	r.Use(sessions.Sessions("app", store))
-	bp.Register(r.Group("/login"))
-	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "home") })
-	r.GET("/stored", func(c *gin.Context) {
-		if _, err := bp.Token(c); err != nil {
-			c.String(http.StatusNotFound, "no token")
-			return
-		}
-		c.String(http.StatusOK, "token")
-	})
-	r.GET("/sid", func(c *gin.Context) { c.String(http.StatusOK, sessions.Default(c).ID()) })
-	r.GET("/touch", func(c *gin.Context) {
-		s := sessions.Default(c)
-		s.Set("visited", "yes")
-		_ = s.Save()
-		c.String(http.StatusOK, s.ID())
-	})
-	r.GET("/api", func(c *gin.Context) {
-		client, err := bp.Client(c)
-		if err != nil {
-			c.String(http.StatusUnauthorized, "no token")
-			return
-		}
-		resp, err := client.Get("whoami")
-		if err != nil {
-			c.String(http.StatusBadGateway, "api failed")
-			return
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		c.Data(resp.StatusCode, "application/json", body)
-	})
-	r.GET("/logout", func(c *gin.Context) {
-		if err := bp.Logout(c); err != nil {
-			c.String(http.StatusInternalServerError, "logout failed")
-			return
-		}
-		c.String(http.StatusOK, "bye")
-	})
-	a.ts = httptest.NewServer(r)
-	t.Cleanup(a.ts.Close)
-	return a
+	ka := testkit.NewApp(t, cfg, func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return ginoauth.New(p, cfg) }, store,
+		func(r *gin.Engine, bp *ginoauth.Blueprint) {
+			r.GET("/stored", func(c *gin.Context) {
+				if _, err := bp.Token(c); err != nil {
+					c.String(http.StatusNotFound, "no token")
+					return
+				}
+				c.String(http.StatusOK, "token")
+			})
+			r.GET("/sid", func(c *gin.Context) { c.String(http.StatusOK, sessions.Default(c).ID()) })
+			r.GET("/touch", func(c *gin.Context) {
+				s := sessions.Default(c)
+				s.Set("visited", "yes")
+				_ = s.Save()
+				c.String(http.StatusOK, s.ID())
+			})
+		})
+	return &secApp{App: ka, t: t, bp: ka.BP, ts: ka.TS, wire: wire}
 }
 
 // nextErr returns the next error hook event.
-func (a *secApp) nextErr() *ginoauth.Error {
-	a.t.Helper()
-	select {
-	case e := <-a.errs:
-		return e
-	case <-time.After(10 * time.Second):
-		a.t.Fatal("no error hook event")
-		return nil
-	}
-}
+func (a *secApp) nextErr() *ginoauth.Error { a.t.Helper(); return a.NextError() }
 
 // noErr checks that the error hook did not run.
-func (a *secApp) noErr() {
-	a.t.Helper()
-	select {
-	case e := <-a.errs:
-		a.t.Fatalf("unexpected error hook event: %v", e)
-	default:
-	}
-}
+func (a *secApp) noErr() { a.t.Helper(); a.NoError() }
 
-// secBrowser is a user agent that records every URL it requested, every
-// Location it was sent to and every Set-Cookie it received.
+// secBrowser is the shared test browser, which records every URL it
+// requested, every Location it was sent to and every Set-Cookie it got.
 type secBrowser struct {
-	t      *testing.T
-	jar    *cookiejar.Jar
-	client *http.Client
-
-	mu         sync.Mutex
-	urls       []string
-	locations  []string
-	setCookies []string
+	*testkit.Browser
+	t *testing.T
 }
 
 func newSecBrowser(t *testing.T) *secBrowser {
-	jar, _ := cookiejar.New(nil)
-	b := &secBrowser{t: t, jar: jar}
-	b.client = &http.Client{
-		Jar:           jar,
-		Transport:     b,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       30 * time.Second,
-	}
-	return b
-}
-
-func (b *secBrowser) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(r)
-	b.mu.Lock()
-	b.urls = append(b.urls, r.URL.String())
-	if err == nil {
-		if l := resp.Header.Get("Location"); l != "" {
-			b.locations = append(b.locations, l)
-		}
-		b.setCookies = append(b.setCookies, resp.Header.Values("Set-Cookie")...)
-	}
-	b.mu.Unlock()
-	return resp, err
+	return &secBrowser{Browser: testkit.NewBrowser(t, nil), t: t}
 }
 
 type secPage struct {
@@ -246,61 +172,23 @@ type secPage struct {
 
 func (b *secBrowser) do(method, u string, form url.Values) secPage {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	loc := resp.Header.Get("Location")
-	if loc != "" {
-		if l, err := req.URL.Parse(loc); err == nil {
-			loc = l.String()
-		}
-	}
-	return secPage{status: resp.StatusCode, location: loc, body: string(data), header: resp.Header}
+	p := b.Do(method, u, form)
+	return secPage{status: p.Status, location: p.Location, body: p.Body, header: p.Header}
 }
 
-func (b *secBrowser) get(u string) secPage { return b.do(http.MethodGet, u, nil) }
+func (b *secBrowser) get(u string) secPage { b.t.Helper(); return b.do(http.MethodGet, u, nil) }
 
 // start GETs the login route (with query) and returns the provider URL.
 func (b *secBrowser) start(a *secApp, query string) *url.URL {
 	b.t.Helper()
-	p := b.get(a.ts.URL + "/login/test" + query)
-	if p.status != http.StatusFound {
-		b.t.Fatalf("login route: got %d, want 302", p.status)
-	}
-	u, err := url.Parse(p.location)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return u
+	return a.StartLogin(b.Browser, query)
 }
 
 // approve visits the provider's authorization URL (auto-approve) and
 // returns the callback URL it redirects to, without visiting it.
 func (b *secBrowser) approve(authURL *url.URL) *url.URL {
 	b.t.Helper()
-	p := b.get(authURL.String())
-	if p.status != http.StatusFound {
-		b.t.Fatalf("provider: got %d, want 302", p.status)
-	}
-	u, err := url.Parse(p.location)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return u
+	return testkit.Approve(b.Browser, authURL)
 }
 
 // login runs the dance and returns the callback's answer.
@@ -314,18 +202,9 @@ func (b *secBrowser) stored(a *secApp) bool {
 	return b.get(a.ts.URL+"/stored").status == http.StatusOK
 }
 
-func (b *secBrowser) appCookies(a *secApp) []*http.Cookie {
-	u, _ := url.Parse(a.ts.URL)
-	return b.jar.Cookies(u)
-}
+func (b *secBrowser) appCookies(a *secApp) []*http.Cookie { return b.Cookies(a.ts.URL) }
 
-func (b *secBrowser) setAppCookies(a *secApp, cs []*http.Cookie) {
-	u, _ := url.Parse(a.ts.URL)
-	for _, c := range b.jar.Cookies(u) {
-		b.jar.SetCookies(u, []*http.Cookie{{Name: c.Name, Path: "/", MaxAge: -1}})
-	}
-	b.jar.SetCookies(u, cs)
-}
+func (b *secBrowser) setAppCookies(a *secApp, cs []*http.Cookie) { b.ReplaceCookies(a.ts.URL, cs) }
 
 // withCallbackParam returns cb with param set to v ("" deletes it).
 func withCallbackParam(cb *url.URL, param, v string) string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/internal/testkit"
 )
 
 // interopApp mounts bp on a Gin engine with cookie sessions and the test
@@ -107,29 +107,21 @@ func interopErrorHook(c *gin.Context, _ *ginoauth.Blueprint, err *ginoauth.Error
 	c.JSON(err.Status(), gin.H{"kind": string(err.Kind), "code": err.Code})
 }
 
-// interopBrowser is a cookie-keeping client that does not follow
-// redirects, so every hop can be checked.
+// interopBrowser is the shared test browser (internal/testkit): it keeps
+// cookies and does not follow redirects, so every hop can be checked.
 type interopBrowser struct {
+	*testkit.Browser
 	t *testing.T
-	c *http.Client
 }
 
 func newInteropBrowser(t *testing.T) *interopBrowser {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &interopBrowser{t: t, c: &http.Client{
-		Jar:           jar,
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &interopBrowser{Browser: testkit.NewBrowser(t, nil), t: t}
 }
 
+// get GETs u; its errors show u without the query, which may carry a code.
 func (b *interopBrowser) get(u string) (*http.Response, []byte) {
 	b.t.Helper()
-	resp, err := b.c.Get(u)
+	resp, err := b.Client().Get(u)
 	if err != nil {
 		b.t.Fatalf("GET %s: %v", interopPath(u), err)
 	}

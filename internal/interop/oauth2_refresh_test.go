@@ -26,7 +26,7 @@ func TestInteropOAuth2ConcurrentRefresh(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			resp, err := b.c.Get(appTS.URL + "/api")
+			resp, err := b.Client().Get(appTS.URL + "/api")
 			if err != nil {
 				return
 			}
