@@ -22,6 +22,7 @@ require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
+	github.com/ginoauth/ginoauth/backends/gormstore v0.0.0
 	github.com/glebarez/go-sqlite v1.21.2 // indirect
 	github.com/go-chi/chi/v5 v5.5.0 // indirect
 	github.com/go-playground/locales v0.14.1 // indirect
@@ -61,3 +62,5 @@ require (
 )
 
 replace github.com/ginoauth/ginoauth => ../
+
+replace github.com/ginoauth/ginoauth/backends/gormstore => ../backends/gormstore
