@@ -101,9 +101,9 @@ func t1Cases(t *testing.T) []t1Case {
 		},
 		{
 			name: "linkedin", env: "LINKEDIN",
-			provider: func() ginoauth.Provider { return linkedin.Provider(linkedin.Config{}) },
+			provider: func() ginoauth.Provider { return linkedin.Provider(ginoauth.Config{}) },
 			newBP: func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return t1Keep(linkedin.Provider(linkedin.Config{Config: cfg}))(linkedin.New(linkedin.Config{Config: cfg}))
+				return t1Keep(linkedin.Provider(cfg))(linkedin.New(cfg))
 			},
 			scope: "openid profile email", pkce: false, style: oauth2.AuthStyleInParams,
 			authURL: "https://www.linkedin.com/oauth/v2/authorization", tokenURL: "https://www.linkedin.com/oauth/v2/accessToken",

@@ -133,8 +133,8 @@ func t2Cases() []t2Case {
 		},
 		{
 			name: "fitbit", env: "FITBIT",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return fitbit.Provider(fitbit.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return fitbit.New(fitbit.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return fitbit.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return fitbit.New(c) },
 			scope:    "profile", pkce: true, authStyle: header,
 			tokenParams: map[string]string{"client_id": "cid"},
 			revocation:  "https://api.fitbit.com/oauth2/revoke",
@@ -148,8 +148,8 @@ func t2Cases() []t2Case {
 		},
 		{
 			name: "meetup", env: "MEETUP",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return meetup.Provider(meetup.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return meetup.New(meetup.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return meetup.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return meetup.New(c) },
 			scope:    "basic", pkce: true, authStyle: params, apiBase: "https://api.meetup.com/",
 		},
 		{
@@ -179,8 +179,8 @@ func t2Cases() []t2Case {
 		},
 		{
 			name: "osm", env: "OSM",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return osm.Provider(osm.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return osm.New(osm.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return osm.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return osm.New(c) },
 			scope:    "read_prefs", pkce: true, authStyle: header,
 			revocation: "https://www.openstreetmap.org/oauth2/revoke",
 			apiBase:    "https://api.openstreetmap.org/api/0.6/",
@@ -220,31 +220,31 @@ func t2Cases() []t2Case {
 		},
 		{
 			name: "spotify", env: "SPOTIFY",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return spotify.Provider(spotify.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return spotify.New(spotify.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return spotify.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return spotify.New(c) },
 			pkce:     true, authStyle: header, apiBase: "https://api.spotify.com/v1/",
 		},
 		{
 			name: "strava", env: "STRAVA",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return strava.Provider(strava.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return strava.New(strava.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return strava.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return strava.New(c) },
 			scope:    "read", pkce: true, authStyle: params, apiBase: "https://www.strava.com/api/v3/",
 			options: []t2Option{{name: "comma-separated scopes", newBP: func(c ginoauth.Config) (*ginoauth.Blueprint, error) {
 				c.Scopes = []string{"read", "activity:read_all"}
-				return strava.New(strava.Config{Config: c})
+				return strava.New(c)
 			}, want: map[string]string{"scope": "read,activity:read_all"}}},
 		},
 		{
 			name: "twitch", env: "TWITCH",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return twitch.Provider(twitch.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return twitch.New(twitch.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return twitch.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return twitch.New(c) },
 			pkce:     true, authStyle: params, apiBase: "https://api.twitch.tv/helix/",
 			revocation: "https://id.twitch.tv/oauth2/revoke",
 		},
 		{
 			name: "twitter", env: "TWITTER",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return twitter.Provider(twitter.Config{Config: c}) },
-			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return twitter.New(twitter.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return twitter.Provider(c) },
+			newBP:    func(c ginoauth.Config) (*ginoauth.Blueprint, error) { return twitter.New(c) },
 			scope:    "tweet.read users.read offline.access", pkce: true, authStyle: header,
 			tokenParams: map[string]string{"client_id": "cid"},
 			revocation:  "https://api.x.com/2/oauth2/revoke",
@@ -252,24 +252,24 @@ func t2Cases() []t2Case {
 		},
 		{
 			name: "bitbucket", env: "BITBUCKET",
-			provider: func(c ginoauth.Config) ginoauth.Provider { return bitbucket.Provider(bitbucket.Config{Config: c}) },
+			provider: func(c ginoauth.Config) ginoauth.Provider { return bitbucket.Provider(c) },
 			newBP: func(c ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return bitbucket.New(bitbucket.Config{Config: c})
+				return bitbucket.New(c)
 			},
 			pkce: true, authStyle: header, apiBase: "https://api.bitbucket.org/2.0/",
 		},
 		{
 			name: "digitalocean", env: "DIGITALOCEAN",
 			provider: func(c ginoauth.Config) ginoauth.Provider {
-				return digitalocean.Provider(digitalocean.Config{Config: c})
+				return digitalocean.Provider(c)
 			},
 			newBP: func(c ginoauth.Config) (*ginoauth.Blueprint, error) {
-				return digitalocean.New(digitalocean.Config{Config: c})
+				return digitalocean.New(c)
 			},
 			pkce: true, authStyle: params, apiBase: "https://api.digitalocean.com/v2/",
 			options: []t2Option{{name: "read write", newBP: func(c ginoauth.Config) (*ginoauth.Blueprint, error) {
 				c.Scopes = []string{"read", "write"}
-				return digitalocean.New(digitalocean.Config{Config: c})
+				return digitalocean.New(c)
 			}, want: map[string]string{"scope": "read write"}}},
 		},
 	}

@@ -18,17 +18,9 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the Bitbucket blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID (the consumer key)
-	// and ClientSecret default to BITBUCKET_OAUTH_CLIENT_ID and
-	// BITBUCKET_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the Bitbucket provider description. It needs no
 // credentials.
-func Provider(Config) ginoauth.Provider {
+func Provider(ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:       "bitbucket",
 		Endpoint:   endpoints.Bitbucket,
@@ -41,8 +33,10 @@ func Provider(Config) ginoauth.Provider {
 }
 
 // New returns the Bitbucket blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	return provutil.New(Provider(cfg), cfg.Config, "BITBUCKET")
+// ClientID (the consumer key) and ClientSecret default to
+// BITBUCKET_OAUTH_CLIENT_ID and BITBUCKET_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	return provutil.New(Provider(cfg), cfg, "BITBUCKET")
 }
 
 type user struct {

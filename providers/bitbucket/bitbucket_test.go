@@ -66,7 +66,7 @@ func TestProfile(t *testing.T) {
 			})
 			srv := httptest.NewServer(mux)
 			defer srv.Close()
-			p := bitbucket.Provider(bitbucket.Config{})
+			p := bitbucket.Provider(ginoauth.Config{})
 			p.APIBaseURL = srv.URL + "/2.0/"
 			bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "key"})
 			if err != nil {

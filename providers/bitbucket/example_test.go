@@ -5,13 +5,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/providers/bitbucket"
 )
 
 func ExampleNew() {
 	// The consumer key and secret come from BITBUCKET_OAUTH_CLIENT_ID and
 	// BITBUCKET_OAUTH_CLIENT_SECRET.
-	bp, err := bitbucket.New(bitbucket.Config{})
+	bp, err := bitbucket.New(ginoauth.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

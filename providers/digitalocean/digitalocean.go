@@ -19,17 +19,9 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the DigitalOcean blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to DIGITALOCEAN_OAUTH_CLIENT_ID and
-	// DIGITALOCEAN_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the DigitalOcean provider description. It needs no
 // credentials.
-func Provider(Config) ginoauth.Provider {
+func Provider(ginoauth.Config) ginoauth.Provider {
 	return ginoauth.Provider{
 		Name: "digitalocean",
 		Endpoint: oauth2.Endpoint{
@@ -43,8 +35,10 @@ func Provider(Config) ginoauth.Provider {
 }
 
 // New returns the DigitalOcean blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	return provutil.New(Provider(cfg), cfg.Config, "DIGITALOCEAN")
+// ClientID and ClientSecret default to DIGITALOCEAN_OAUTH_CLIENT_ID and
+// DIGITALOCEAN_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	return provutil.New(Provider(cfg), cfg, "DIGITALOCEAN")
 }
 
 type accountResponse struct {

@@ -36,7 +36,7 @@ func TestProfile(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	p := digitalocean.Provider(digitalocean.Config{})
+	p := digitalocean.Provider(ginoauth.Config{})
 	p.APIBaseURL = srv.URL + "/v2/"
 	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
 	if err != nil {

@@ -11,9 +11,7 @@ import (
 
 func ExampleNew() {
 	// Sent as scope=read+write.
-	bp, err := digitalocean.New(digitalocean.Config{
-		Config: ginoauth.Config{Scopes: []string{"read", "write"}},
-	})
+	bp, err := digitalocean.New(ginoauth.Config{Scopes: []string{"read", "write"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -11,9 +11,7 @@ import (
 )
 
 func ExampleNew() {
-	bp, err := fitbit.New(fitbit.Config{
-		Config: ginoauth.Config{Scopes: []string{"profile", "activity"}},
-	})
+	bp, err := fitbit.New(ginoauth.Config{Scopes: []string{"profile", "activity"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -22,17 +22,10 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the Fitbit blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to FITBIT_OAUTH_CLIENT_ID and FITBIT_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the Fitbit provider description. The code exchange
 // also carries client_id in its body, as Fitbit documents; Provider adds
 // it when cfg.ClientID is set (New sets it from the environment first).
-func Provider(cfg Config) ginoauth.Provider {
+func Provider(cfg ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:          "fitbit",
 		Endpoint:      endpoints.Fitbit,
@@ -50,9 +43,11 @@ func Provider(cfg Config) ginoauth.Provider {
 }
 
 // New returns the Fitbit blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	provutil.FillCredentials(&cfg.Config, "FITBIT")
-	return provutil.New(Provider(cfg), cfg.Config, "FITBIT")
+// ClientID and ClientSecret default to FITBIT_OAUTH_CLIENT_ID and
+// FITBIT_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	provutil.FillCredentials(&cfg, "FITBIT")
+	return provutil.New(Provider(cfg), cfg, "FITBIT")
 }
 
 type profileResponse struct {

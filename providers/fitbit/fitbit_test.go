@@ -36,7 +36,7 @@ func TestProfile(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	p := fitbit.Provider(fitbit.Config{})
+	p := fitbit.Provider(ginoauth.Config{})
 	p.APIBaseURL = srv.URL + "/"
 	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
 	if err != nil {
@@ -59,10 +59,10 @@ func TestProfile(t *testing.T) {
 
 func TestProviderTokenParams(t *testing.T) {
 	t.Parallel()
-	if got := fitbit.Provider(fitbit.Config{}).TokenParams; got != nil {
+	if got := fitbit.Provider(ginoauth.Config{}).TokenParams; got != nil {
 		t.Errorf("without a client ID: TokenParams = %v, want none", got)
 	}
-	got := fitbit.Provider(fitbit.Config{Config: ginoauth.Config{ClientID: "22942C"}}).TokenParams
+	got := fitbit.Provider(ginoauth.Config{ClientID: "22942C"}).TokenParams
 	if want := map[string]string{"client_id": "22942C"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("TokenParams = %v, want %v", got, want)
 	}

@@ -11,7 +11,7 @@ import (
 func ExampleNew() {
 	// ClientID and ClientSecret default to LINKEDIN_OAUTH_CLIENT_ID and
 	// LINKEDIN_OAUTH_CLIENT_SECRET.
-	cfg := linkedin.Config{Config: ginoauth.Config{ClientID: "client-id"}}
+	cfg := ginoauth.Config{ClientID: "client-id"}
 	bp, err := linkedin.New(cfg)
 	if err != nil {
 		log.Fatal(err)

@@ -45,19 +45,11 @@ const (
 	apiBaseURL  = "https://api.linkedin.com/v2/"
 )
 
-// Config configures the LinkedIn blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to LINKEDIN_OAUTH_CLIENT_ID and LINKEDIN_OAUTH_CLIENT_SECRET.
-	// Scopes default to openid, profile and email.
-	ginoauth.Config
-}
-
 // Provider returns the LinkedIn provider. The ID token verifier checks the
 // audience against cfg.ClientID, or LINKEDIN_OAUTH_CLIENT_ID when that is
 // empty.
-func Provider(cfg Config) ginoauth.Provider {
-	provutil.FillCredentials(&cfg.Config, env)
+func Provider(cfg ginoauth.Config) ginoauth.Provider {
+	provutil.FillCredentials(&cfg, env)
 	ep := endpoints.LinkedIn
 	ep.AuthStyle = oauth2.AuthStyleInParams
 	p := oidc.FromMetadata(oidc.Metadata{
@@ -68,7 +60,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		JWKSURL:       jwksURL,
 		RevocationURL: revokeURL,
 		Algorithms:    []string{"RS256"},
-	}, oidc.Config{Config: cfg.Config, AllowMissingNonce: true})
+	}, oidc.Config{Config: cfg, AllowMissingNonce: true})
 	p.Name = name
 	p.Endpoint = ep
 	p.APIBaseURL = apiBaseURL
@@ -78,7 +70,7 @@ func Provider(cfg Config) ginoauth.Provider {
 
 // New returns the LinkedIn blueprint, the equivalent of Flask-Dance's
 // make_linkedin_blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	provutil.FillCredentials(&cfg.Config, env)
-	return provutil.New(Provider(cfg), cfg.Config, env)
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	provutil.FillCredentials(&cfg, env)
+	return provutil.New(Provider(cfg), cfg, env)
 }

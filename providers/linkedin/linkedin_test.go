@@ -65,7 +65,7 @@ func TestLinkedIn(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cfg := linkedin.Config{Config: ginoauth.Config{ClientID: "cid", ClientSecret: "cs", HTTPClient: oidctest.Client(srv.URL)}}
+	cfg := ginoauth.Config{ClientID: "cid", ClientSecret: "cs", HTTPClient: oidctest.Client(srv.URL)}
 	bp, err := linkedin.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -7,13 +7,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/providers/meetup"
 )
 
 func ExampleNew() {
 	// The key and secret come from MEETUP_OAUTH_CLIENT_ID and
 	// MEETUP_OAUTH_CLIENT_SECRET.
-	bp, err := meetup.New(meetup.Config{})
+	bp, err := meetup.New(ginoauth.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

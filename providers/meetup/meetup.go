@@ -23,17 +23,9 @@ import (
 // GraphQLPath is Meetup's GraphQL endpoint, relative to the API base URL.
 const GraphQLPath = "gql-ext"
 
-// Config configures the Meetup blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID (the key) and
-	// ClientSecret default to MEETUP_OAUTH_CLIENT_ID and
-	// MEETUP_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the Meetup provider description. It needs no
 // credentials.
-func Provider(Config) ginoauth.Provider {
+func Provider(ginoauth.Config) ginoauth.Provider {
 	return ginoauth.Provider{
 		Name: "meetup",
 		Endpoint: oauth2.Endpoint{
@@ -50,8 +42,10 @@ func Provider(Config) ginoauth.Provider {
 }
 
 // New returns the Meetup blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	return provutil.New(Provider(cfg), cfg.Config, "MEETUP")
+// ClientID (the key) and ClientSecret default to MEETUP_OAUTH_CLIENT_ID and
+// MEETUP_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	return provutil.New(Provider(cfg), cfg, "MEETUP")
 }
 
 // id is a member ID, which Meetup sends as a string or a number.

@@ -52,7 +52,7 @@ func TestProfile(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			p := meetup.Provider(meetup.Config{})
+			p := meetup.Provider(ginoauth.Config{})
 			p.APIBaseURL = srv.URL + "/"
 			bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "key"})
 			if err != nil {

@@ -11,9 +11,7 @@ import (
 
 func ExampleNew() {
 	// Read the profile and edit the map.
-	bp, err := osm.New(osm.Config{
-		Config: ginoauth.Config{Scopes: []string{"read_prefs", "write_api"}},
-	})
+	bp, err := osm.New(ginoauth.Config{Scopes: []string{"read_prefs", "write_api"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -19,16 +19,9 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the OpenStreetMap blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to OSM_OAUTH_CLIENT_ID and OSM_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the OpenStreetMap provider description. It needs no
 // credentials.
-func Provider(Config) ginoauth.Provider {
+func Provider(ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:          "osm",
 		Endpoint:      endpoints.OpenStreetMap,
@@ -43,8 +36,10 @@ func Provider(Config) ginoauth.Provider {
 }
 
 // New returns the OpenStreetMap blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	return provutil.New(Provider(cfg), cfg.Config, "OSM")
+// ClientID and ClientSecret default to OSM_OAUTH_CLIENT_ID and
+// OSM_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	return provutil.New(Provider(cfg), cfg, "OSM")
 }
 
 type details struct {

@@ -39,7 +39,7 @@ func TestProfile(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	p := osm.Provider(osm.Config{})
+	p := osm.Provider(ginoauth.Config{})
 	p.APIBaseURL = srv.URL + "/api/0.6/"
 	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
 	if err != nil {

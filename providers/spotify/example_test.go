@@ -10,9 +10,7 @@ import (
 )
 
 func ExampleNew() {
-	bp, err := spotify.New(spotify.Config{
-		Config: ginoauth.Config{Scopes: []string{"user-read-email", "playlist-read-private"}},
-	})
+	bp, err := spotify.New(ginoauth.Config{Scopes: []string{"user-read-email", "playlist-read-private"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -19,16 +19,9 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the Spotify blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to SPOTIFY_OAUTH_CLIENT_ID and SPOTIFY_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the Spotify provider description. It needs no
 // credentials.
-func Provider(Config) ginoauth.Provider {
+func Provider(ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:       "spotify",
 		Endpoint:   endpoints.Spotify,
@@ -41,8 +34,10 @@ func Provider(Config) ginoauth.Provider {
 }
 
 // New returns the Spotify blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	return provutil.New(Provider(cfg), cfg.Config, "SPOTIFY")
+// ClientID and ClientSecret default to SPOTIFY_OAUTH_CLIENT_ID and
+// SPOTIFY_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	return provutil.New(Provider(cfg), cfg, "SPOTIFY")
 }
 
 type user struct {

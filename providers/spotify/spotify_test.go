@@ -39,7 +39,7 @@ func TestProfile(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	p := spotify.Provider(spotify.Config{})
+	p := spotify.Provider(ginoauth.Config{})
 	p.APIBaseURL = srv.URL + "/v1/"
 	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
 	if err != nil {

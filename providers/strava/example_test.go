@@ -12,9 +12,7 @@ import (
 
 func ExampleNew() {
 	// Sent as scope=read,activity:read_all.
-	bp, err := strava.New(strava.Config{
-		Config: ginoauth.Config{Scopes: []string{"read", "activity:read_all"}},
-	})
+	bp, err := strava.New(ginoauth.Config{Scopes: []string{"read", "activity:read_all"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -23,7 +21,7 @@ func ExampleNew() {
 }
 
 func ExampleProvider() {
-	p := strava.Provider(strava.Config{})
+	p := strava.Provider(ginoauth.Config{})
 	fmt.Printf("scopes %v joined with %q\n", p.Scopes, p.ScopeSeparator)
 	fmt.Println(p.APIBaseURL)
 	// Output:

@@ -25,16 +25,9 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the Strava blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to STRAVA_OAUTH_CLIENT_ID and STRAVA_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the Strava provider description. It needs no
 // credentials.
-func Provider(Config) ginoauth.Provider {
+func Provider(ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:           "strava",
 		Endpoint:       endpoints.Strava,
@@ -48,8 +41,10 @@ func Provider(Config) ginoauth.Provider {
 }
 
 // New returns the Strava blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	return provutil.New(Provider(cfg), cfg.Config, "STRAVA")
+// ClientID and ClientSecret default to STRAVA_OAUTH_CLIENT_ID and
+// STRAVA_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	return provutil.New(Provider(cfg), cfg, "STRAVA")
 }
 
 type athlete struct {

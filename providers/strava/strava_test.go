@@ -72,7 +72,7 @@ func TestProfile(t *testing.T) {
 				io.WriteString(w, athleteJSON)
 			}))
 			defer srv.Close()
-			p := strava.Provider(strava.Config{})
+			p := strava.Provider(ginoauth.Config{})
 			p.APIBaseURL = srv.URL + "/api/v3/"
 			bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
 			if err != nil {

@@ -11,9 +11,7 @@ import (
 
 func ExampleNew() {
 	// TWITCH_OAUTH_CLIENT_ID also becomes the Client-Id header of API calls.
-	bp, err := twitch.New(twitch.Config{
-		Config: ginoauth.Config{Scopes: []string{"user:read:email"}},
-	})
+	bp, err := twitch.New(ginoauth.Config{Scopes: []string{"user:read:email"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -22,17 +22,10 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the Twitch blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to TWITCH_OAUTH_CLIENT_ID and TWITCH_OAUTH_CLIENT_SECRET.
-	ginoauth.Config
-}
-
 // Provider returns the Twitch provider description. Its Header carries
 // Client-Id when cfg.ClientID is set; New sets it from the environment
 // first.
-func Provider(cfg Config) ginoauth.Provider {
+func Provider(cfg ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:       "twitch",
 		Endpoint:   endpoints.Twitch,
@@ -50,9 +43,11 @@ func Provider(cfg Config) ginoauth.Provider {
 }
 
 // New returns the Twitch blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	provutil.FillCredentials(&cfg.Config, "TWITCH")
-	return provutil.New(Provider(cfg), cfg.Config, "TWITCH")
+// ClientID and ClientSecret default to TWITCH_OAUTH_CLIENT_ID and
+// TWITCH_OAUTH_CLIENT_SECRET.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	provutil.FillCredentials(&cfg, "TWITCH")
+	return provutil.New(Provider(cfg), cfg, "TWITCH")
 }
 
 type usersResponse struct {

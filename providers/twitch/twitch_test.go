@@ -53,7 +53,7 @@ func TestProfile(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			p := twitch.Provider(twitch.Config{Config: ginoauth.Config{ClientID: "hof5gwx0su6owfnys0yan9c87zr6t"}})
+			p := twitch.Provider(ginoauth.Config{ClientID: "hof5gwx0su6owfnys0yan9c87zr6t"})
 			p.APIBaseURL = srv.URL + "/helix/"
 			bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "hof5gwx0su6owfnys0yan9c87zr6t"})
 			if err != nil {
@@ -91,7 +91,7 @@ func TestClientIDFromEnv(t *testing.T) {
 		r.URL.Scheme, r.URL.Host = "http", strings.TrimPrefix(srv.URL, "http://")
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	bp, err := twitch.New(twitch.Config{Config: ginoauth.Config{HTTPClient: toSrv}})
+	bp, err := twitch.New(ginoauth.Config{HTTPClient: toSrv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestClientIDFromEnv(t *testing.T) {
 }
 
 func TestRevokesTheAccessToken(t *testing.T) {
-	p := twitch.Provider(twitch.Config{})
+	p := twitch.Provider(ginoauth.Config{})
 	if !p.RevokeAccessToken || p.RevocationURL == "" {
 		t.Fatalf("RevokeAccessToken = %v, RevocationURL = %q; want Twitch's access-token revocation", p.RevokeAccessToken, p.RevocationURL)
 	}

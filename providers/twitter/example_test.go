@@ -11,9 +11,7 @@ import (
 
 func ExampleNew() {
 	// A public client: no secret, PKCE only.
-	bp, err := twitter.New(twitter.Config{
-		Config: ginoauth.Config{ClientID: "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ"},
-	})
+	bp, err := twitter.New(ginoauth.Config{ClientID: "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,19 +21,11 @@ import (
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
-// Config configures the X blueprint.
-type Config struct {
-	// Config is the blueprint configuration. ClientID and ClientSecret
-	// default to TWITTER_OAUTH_CLIENT_ID and TWITTER_OAUTH_CLIENT_SECRET.
-	// Leave ClientSecret empty for a public client.
-	ginoauth.Config
-}
-
 // Provider returns the X provider description. When cfg.ClientID is set
 // the code exchange carries it in its body, and when cfg has no client
 // secret the client authenticates in the body as a public client; New
 // applies the environment's credentials first.
-func Provider(cfg Config) ginoauth.Provider {
+func Provider(cfg ginoauth.Config) ginoauth.Provider {
 	p := ginoauth.Provider{
 		Name:          "twitter",
 		Endpoint:      endpoints.X,
@@ -53,9 +45,12 @@ func Provider(cfg Config) ginoauth.Provider {
 }
 
 // New returns the X blueprint.
-func New(cfg Config) (*ginoauth.Blueprint, error) {
-	provutil.FillCredentials(&cfg.Config, "TWITTER")
-	return provutil.New(Provider(cfg), cfg.Config, "TWITTER")
+// ClientID and ClientSecret default to TWITTER_OAUTH_CLIENT_ID and
+// TWITTER_OAUTH_CLIENT_SECRET. Leave ClientSecret empty for a public
+// client.
+func New(cfg ginoauth.Config) (*ginoauth.Blueprint, error) {
+	provutil.FillCredentials(&cfg, "TWITTER")
+	return provutil.New(Provider(cfg), cfg, "TWITTER")
 }
 
 type meResponse struct {

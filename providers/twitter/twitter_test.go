@@ -36,7 +36,7 @@ func TestProfile(t *testing.T) {
 		io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	p := twitter.Provider(twitter.Config{})
+	p := twitter.Provider(ginoauth.Config{})
 	p.APIBaseURL = srv.URL + "/2/"
 	bp, err := ginoauth.New(p, ginoauth.Config{ClientID: "id"})
 	if err != nil {
@@ -71,7 +71,7 @@ func TestClientAuthentication(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p := twitter.Provider(twitter.Config{Config: tt.cfg})
+			p := twitter.Provider(tt.cfg)
 			if p.Endpoint.AuthStyle != tt.style {
 				t.Errorf("AuthStyle = %v, want %v", p.Endpoint.AuthStyle, tt.style)
 			}
