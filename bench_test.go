@@ -2,11 +2,15 @@ package ginoauth_test
 
 // Benchmarks of the three hot phases (login, callback, API call with a
 // stored token) side by side with a hand-written golang.org/x/oauth2 +
-// gin-contrib/sessions baseline doing the same work: random state, PKCE
-// S256, the same cookie session store, the token as JSON in the session.
-// The provider is an in-process http.RoundTripper with canned answers, so
-// the figures are library overhead. Every iteration checks its outcome, so
-// a broken flow cannot look fast.
+// gin-contrib/sessions baseline doing the same work as in bench/: random
+// state, PKCE S256, the same cookie session store, the profile fetched in
+// the callback and the user's ID put in the session, the token as JSON in
+// the session. The provider is an in-process http.RoundTripper with canned
+// answers, so the figures are library overhead; it refuses an access token
+// past its expiry and counts every call, and each benchmark checks the
+// count: one exchange and one profile call per callback, one API call per
+// API op. Every iteration checks its outcome, so a broken flow cannot look
+// fast. The full comparison (GORM, refresh, gothic, loopback) is bench/.
 //
 //	go test -run '^$' -bench . -benchmem
 
@@ -18,8 +22,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
@@ -28,24 +35,38 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// cannedProvider answers the token endpoint and the API in process.
-type cannedProvider struct{}
+// cannedProvider answers the token endpoint and the API in process. Its
+// access tokens carry their expiry ("at-<unix seconds>"), and the API
+// refuses one past it.
+type cannedProvider struct {
+	exchanges, apiCalls atomic.Int64
+}
 
-const cannedToken = `{"access_token":"at-0123456789","token_type":"Bearer","refresh_token":"rt-0123456789","expires_in":3600,"scope":"read:user"}`
-
-func (cannedProvider) RoundTrip(r *http.Request) (*http.Response, error) {
+func (p *cannedProvider) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Body != nil {
 		_, _ = io.Copy(io.Discard, r.Body)
 		r.Body.Close()
 	}
-	body, ct := `{"login":"octocat","id":1}`, "application/json"
+	body := `{"login":"octocat","id":1}`
 	if strings.HasSuffix(r.URL.Path, "/token") {
-		body = cannedToken
-	} else if r.Header.Get("Authorization") != "Bearer at-0123456789" {
-		return &http.Response{StatusCode: 401, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+		p.exchanges.Add(1)
+		body = `{"access_token":"at-` + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) +
+			`","token_type":"Bearer","refresh_token":"rt-0123456789","expires_in":3600,"scope":"read:user"}`
+	} else {
+		exp, err := strconv.ParseInt(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer at-"), 10, 64)
+		if err != nil || time.Now().Unix() >= exp {
+			return &http.Response{StatusCode: 401, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+		}
+		p.apiCalls.Add(1)
 	}
-	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {ct}},
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+}
+
+// cannedUser reads the provider's /user answer.
+type cannedUser struct {
+	Login string `json:"login"`
+	ID    int64  `json:"id"`
 }
 
 var benchEndpoint = oauth2.Endpoint{
@@ -60,16 +81,39 @@ func benchStore() sessions.Store {
 
 // benchApp is one implementation mounted on a gin engine.
 type benchApp struct {
-	engine *gin.Engine
-	login  string
-	cb     string
-	api    string
+	engine   *gin.Engine
+	provider *cannedProvider
+	login    string
+	cb       string
+	api      string
 }
 
 func ginoauthApp(tb testing.TB) benchApp {
-	bp, err := ginoauth.New(ginoauth.Provider{Name: "github", Endpoint: benchEndpoint, APIBaseURL: "https://api.provider.example/"},
+	prov := &cannedProvider{}
+	bp, err := ginoauth.New(ginoauth.Provider{Name: "github", Endpoint: benchEndpoint, APIBaseURL: "https://api.provider.example/",
+		Profile: func(ctx context.Context, client *http.Client, _ *ginoauth.Token) (*ginoauth.Profile, error) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "user", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			defer resp.Body.Close()
+			var u cannedUser
+			if err := json.NewDecoder(resp.Body).Decode(&u); err != nil {
+				return nil, err
+			}
+			return &ginoauth.Profile{ID: strconv.FormatInt(u.ID, 10), Username: u.Login}, nil
+		}},
 		ginoauth.Config{ClientID: "id", ClientSecret: "secret", Scopes: []string{"read:user"},
-			HTTPClient: &http.Client{Transport: cannedProvider{}}})
+			HTTPClient: &http.Client{Transport: prov},
+			Hooks: ginoauth.Hooks{Authorized: func(c *gin.Context, bp *ginoauth.Blueprint, _ *ginoauth.Token) error {
+				p, err := bp.Profile(c)
+				if err != nil {
+					return err
+				}
+				sessions.Default(c).Set("user", p.ID)
+				return nil
+			}}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -84,7 +128,7 @@ func ginoauthApp(tb testing.TB) benchApp {
 		}
 		apiCall(c, client)
 	})
-	return benchApp{engine: r, login: "/login/github", cb: "/login/github/authorized", api: "/api"}
+	return benchApp{engine: r, provider: prov, login: "/login/github", cb: "/login/github/authorized", api: "/api"}
 }
 
 func apiCall(c *gin.Context, client *http.Client) {
@@ -101,7 +145,8 @@ func apiCall(c *gin.Context, client *http.Client) {
 // baselineApp is what an app writes by hand with x/oauth2 and sessions.
 func baselineApp(tb testing.TB) benchApp {
 	conf := &oauth2.Config{ClientID: "id", ClientSecret: "secret", Endpoint: benchEndpoint, Scopes: []string{"read:user"}}
-	hc := &http.Client{Transport: cannedProvider{}}
+	prov := &cannedProvider{}
+	hc := &http.Client{Transport: prov}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", benchStore()))
 	r.GET("/login/github", func(c *gin.Context) {
@@ -136,6 +181,19 @@ func baselineApp(tb testing.TB) benchApp {
 			c.Status(http.StatusBadGateway)
 			return
 		}
+		resp, err := conf.Client(ctx, tok).Get("https://api.provider.example/user")
+		if err != nil {
+			c.Status(http.StatusBadGateway)
+			return
+		}
+		var u cannedUser
+		err = json.NewDecoder(resp.Body).Decode(&u)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			c.Status(http.StatusBadGateway)
+			return
+		}
+		s.Set("user", strconv.FormatInt(u.ID, 10))
 		raw, _ := json.Marshal(tok)
 		s.Set("token", string(raw))
 		if err := s.Save(); err != nil {
@@ -154,7 +212,7 @@ func baselineApp(tb testing.TB) benchApp {
 		ctx := context.WithValue(c.Request.Context(), oauth2.HTTPClient, hc)
 		apiCall(c, conf.Client(ctx, &tok))
 	})
-	return benchApp{engine: r, login: "/login/github", cb: "/login/github/authorized", api: "/api"}
+	return benchApp{engine: r, provider: prov, login: "/login/github", cb: "/login/github/authorized", api: "/api"}
 }
 
 // serve runs one request with the given cookies and returns the recorder.
@@ -219,6 +277,16 @@ func benchLogin(b *testing.B, a benchApp) {
 
 func benchCallback(b *testing.B, a benchApp) {
 	b.ReportAllocs()
+	ex, calls := a.provider.exchanges.Load(), a.provider.apiCalls.Load()
+	defer func() {
+		// One exchange and one profile call per op, no more.
+		if got := a.provider.exchanges.Load() - ex; got != int64(b.N) {
+			b.Errorf("%d exchanges for %d callbacks", got, b.N)
+		}
+		if got := a.provider.apiCalls.Load() - calls; got != int64(b.N) {
+			b.Errorf("%d profile calls for %d callbacks", got, b.N)
+		}
+	}()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		state, cookies := a.startLogin(b)
@@ -233,10 +301,15 @@ func benchCallback(b *testing.B, a benchApp) {
 func benchAPI(b *testing.B, a benchApp) {
 	cookies := a.loggedIn(b)
 	b.ReportAllocs()
+	calls, n := a.provider.apiCalls.Load(), int64(0)
 	for b.Loop() {
 		if w := a.serve(a.api, cookies); w.Code != http.StatusOK {
 			b.Fatalf("api: %d", w.Code)
 		}
+		n++
+	}
+	if got := a.provider.apiCalls.Load() - calls; got != n {
+		b.Errorf("%d API calls for %d ops, want one each", got, n)
 	}
 }
 
@@ -268,6 +341,9 @@ func TestBenchmarkAppsWork(t *testing.T) {
 		}
 		if w := a.serve(a.api, nil); w.Code != http.StatusUnauthorized {
 			t.Errorf("%s: api call without a session: %d, want 401", name, w.Code)
+		}
+		if ex, calls := a.provider.exchanges.Load(), a.provider.apiCalls.Load(); ex != 1 || calls != 2 {
+			t.Errorf("%s: provider saw %d exchanges and %d API calls, want 1 and 2 (profile, API)", name, ex, calls)
 		}
 	}
 }

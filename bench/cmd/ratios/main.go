@@ -1,10 +1,13 @@
-// Command ratios reads `go test -bench` output of the bench package and
-// prints Markdown tables: the median wall time, CPU time, bytes and
-// allocations per op of ginoauth divided by those of the hand-written and
-// the gothic implementation, checked against the targets, then the medians
-// themselves with the Set-Cookie bytes per op. On a busy machine the
-// ratios of the fastest runs are printed too: the minimum is the sample
-// least inflated by other processes.
+// Command ratios reads `go test -bench` output of the bench package (and
+// the instr/op lines of callgrind.sh) and prints Markdown tables: for each
+// benchmark, ginoauth's median instructions, wall time, CPU time, bytes,
+// allocations and Set-Cookie bytes per op divided by the hand-written
+// implementation's, each with a 95 % confidence interval, and a verdict
+// against the target (at most 1.00): met only when the whole interval is
+// at or under it, missed when the whole interval is over it, and "n.s."
+// (not significant) otherwise, so a 1.02 from noise is never read as a
+// miss nor a 0.98 as a win. Then the same ratios against gothic, the
+// ratios of the fastest runs, and the medians themselves.
 //
 // Usage:
 //
@@ -22,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -42,7 +46,17 @@ const (
 	unitAllocs = "allocs/op"
 	unitCookie = "cookie-B/op"
 	unitCPU    = "cpu-ns/op"
+	unitInstr  = "instr/op" // callgrind.sh
 )
+
+// instrNoise is how far callgrind's instruction counts per op repeat
+// between runs (measured: within 1.5 %); with one sample per side, the
+// confidence interval of an instr/op ratio is the ratio widened by it.
+const instrNoise = 0.015
+
+// target is the most ginoauth may cost relative to the hand-written code,
+// in every unit.
+const target = 1.00
 
 // results holds the samples: key (name without impl) -> impl -> unit.
 type results struct {
@@ -68,16 +82,60 @@ func (r *results) add(key, impl, unit string, v float64) {
 
 // median returns the median of key's samples for impl and unit, or NaN.
 func (r *results) median(key, impl, unit string) float64 {
-	s := slices.Clone(r.samples[key][impl][unit])
+	return medianOf(r.samples[key][impl][unit])
+}
+
+func medianOf(v []float64) float64 {
+	s := slices.Clone(v)
 	if len(s) == 0 {
 		return math.NaN()
 	}
 	slices.Sort(s)
 	if n := len(s); n%2 == 1 {
 		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
 	}
+	n := len(s)
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// interval returns the 95 % bootstrap confidence interval of the ratio of
+// the medians of a and b (2,000 resamples with a fixed seed, so a table is
+// reproducible). With one sample on each side (callgrind's instruction
+// counts) it is the ratio widened by instrNoise; with one sample on one
+// side only, nothing can be said and it is NaN.
+func interval(a, b []float64) (lo, hi float64) {
+	switch {
+	case len(a) == 0 || len(b) == 0:
+		return math.NaN(), math.NaN()
+	case len(a) == 1 && len(b) == 1:
+		if b[0] == 0 {
+			return math.NaN(), math.NaN()
+		}
+		r := a[0] / b[0]
+		return r * (1 - instrNoise), r * (1 + instrNoise)
+	case len(a) == 1 || len(b) == 1:
+		return math.NaN(), math.NaN()
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const rounds = 2000
+	ratios := make([]float64, 0, rounds)
+	ra, rb := make([]float64, len(a)), make([]float64, len(b))
+	for range rounds {
+		for j := range ra {
+			ra[j] = a[rng.IntN(len(a))]
+		}
+		for j := range rb {
+			rb[j] = b[rng.IntN(len(b))]
+		}
+		if m := medianOf(rb); m != 0 {
+			ratios = append(ratios, medianOf(ra)/m)
+		}
+	}
+	if len(ratios) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)*25/1000], ratios[len(ratios)*975/1000-1]
 }
 
 // min returns the smallest of key's samples for impl and unit, or NaN: the
@@ -91,7 +149,11 @@ func (r *results) min(key, impl, unit string) float64 {
 }
 
 func (r *results) count(key, impl string) int {
-	return len(r.samples[key][impl][unitTime])
+	n := 0
+	for _, v := range r.samples[key][impl] {
+		n = max(n, len(v))
+	}
+	return n
 }
 
 // parse reads benchmark lines; other lines are ignored.
@@ -148,46 +210,88 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f", a/b)
 }
 
-// limits returns the targets for key: the most ginoauth may cost relative
-// to the hand-written code in time and bytes, and (for the full flow) the
-// most relative to gothic.
-func limits(key string) (timeVsHand, bytesVsHand, vsGothic float64) {
-	timeVsHand, bytesVsHand = 1.25, 1.25
-	if strings.Contains(key, "phase=api-session") {
-		timeVsHand = 1.15
-	}
-	vsGothic = math.NaN()
-	// Against gothic the target is library overhead: with the loopback
-	// provider's latency in every op, no implementation can be 20x faster.
-	if strings.Contains(key, "phase=full") && strings.Contains(key, "provider=canned") {
-		vsGothic = 1.0 / 20
-	}
-	return timeVsHand, bytesVsHand, vsGothic
+// judged is one ratio with its confidence interval and its verdict.
+type judged struct {
+	ratio, lo, hi float64
+	verdict       string // "met", "missed", "n.s." or "" (no data)
 }
 
-// verdict checks the medians against the targets.
+func judge(r *results, key, unit, other string) judged {
+	a, b := r.samples[key][ours][unit], r.samples[key][other][unit]
+	j := judged{ratio: math.NaN(), lo: math.NaN(), hi: math.NaN()}
+	ma, mb := medianOf(a), medianOf(b)
+	if math.IsNaN(ma) || math.IsNaN(mb) {
+		return j
+	}
+	if mb == 0 {
+		if ma == 0 {
+			j.ratio, j.lo, j.hi, j.verdict = 1, 1, 1, "met"
+		}
+		return j
+	}
+	j.ratio = ma / mb
+	j.lo, j.hi = interval(a, b)
+	switch {
+	case math.IsNaN(j.lo):
+		j.verdict = "n.s."
+	case j.hi <= target:
+		j.verdict = "met"
+	case j.lo > target:
+		j.verdict = "missed"
+	default:
+		j.verdict = "n.s."
+	}
+	return j
+}
+
+func (j judged) String() string {
+	if math.IsNaN(j.ratio) {
+		return "-"
+	}
+	if math.IsNaN(j.lo) {
+		return fmt.Sprintf("%.2f", j.ratio)
+	}
+	mark := map[string]string{"met": "", "missed": " ✗", "n.s.": " ?"}[j.verdict]
+	return fmt.Sprintf("%.2f [%.2f–%.2f]%s", j.ratio, j.lo, j.hi, mark)
+}
+
+// judgedUnits are the units with a target, in table order.
+var judgedUnits = []string{unitInstr, unitTime, unitCPU, unitBytes, unitAllocs, unitCookie}
+
+// verdict sums up key's judgements against the hand-written code: "met"
+// when every unit with data met the target, otherwise the units that
+// missed it and those that were not significant.
 func verdict(r *results, key string) string {
-	tl, bl, gl := limits(key)
-	var miss []string
-	check := func(unit string, other string, limit float64, label string) {
-		a, b := r.median(key, ours, unit), r.median(key, other, unit)
-		if math.IsNaN(a) || math.IsNaN(b) || math.IsNaN(limit) || b == 0 {
-			return
-		}
-		if a/b > limit {
-			miss = append(miss, fmt.Sprintf("%s %.2f>%.2f", label, a/b, limit))
+	var missed, ns []string
+	for _, unit := range judgedUnits {
+		switch j := judge(r, key, unit, handwritten); j.verdict {
+		case "missed":
+			missed = append(missed, fmt.Sprintf("%s %.2f", unit, j.ratio))
+		case "n.s.":
+			ns = append(ns, unit)
 		}
 	}
-	check(unitTime, handwritten, tl, "time/hand")
-	check(unitCPU, handwritten, tl, "cpu/hand")
-	check(unitBytes, handwritten, bl, "B/hand")
-	check(unitTime, gothic, gl, "time/gothic")
-	check(unitCPU, gothic, gl, "cpu/gothic")
-	check(unitBytes, gothic, gl, "B/gothic")
-	if len(miss) == 0 {
-		return "ok"
+	switch {
+	case len(missed) > 0 && len(ns) > 0:
+		return "missed: " + strings.Join(missed, ", ") + "; n.s.: " + strings.Join(ns, ", ")
+	case len(missed) > 0:
+		return "missed: " + strings.Join(missed, ", ")
+	case len(ns) > 0:
+		return "met where significant; n.s.: " + strings.Join(ns, ", ")
 	}
-	return "MISS " + strings.Join(miss, ", ")
+	return "met"
+}
+
+// hasUnit reports whether any benchmark has samples in unit.
+func (r *results) hasUnit(unit string) bool {
+	for _, byImpl := range r.samples {
+		for _, byUnit := range byImpl {
+			if len(byUnit[unit]) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func human(v float64, unit string) string {
@@ -204,6 +308,12 @@ func human(v float64, unit string) string {
 			return fmt.Sprintf("%.0fns", v)
 		}
 	}
+	if unit == unitInstr {
+		if v >= 1e6 {
+			return fmt.Sprintf("%.2fM", v/1e6)
+		}
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
 	if unit == unitBytes && v >= 10*1024 {
 		return fmt.Sprintf("%.1fKiB", v/1024)
 	}
@@ -211,22 +321,45 @@ func human(v float64, unit string) string {
 }
 
 func render(w io.Writer, r *results) {
-	fmt.Fprintln(w, "Ratios of medians, ginoauth / hand-written x/oauth2 and ginoauth / gothic (lower is better for ginoauth):")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| benchmark | n | time /hand | cpu /hand | B /hand | allocs /hand | time /gothic | cpu /gothic | B /gothic | allocs /gothic | targets |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
-	units := []string{unitTime, unitCPU, unitBytes, unitAllocs}
+	var units []string
+	for _, u := range judgedUnits {
+		if r.hasUnit(u) {
+			units = append(units, u)
+		}
+	}
+	fmt.Fprintf(w, "ginoauth / hand-written x/oauth2, ratio of medians [95 %% confidence interval]; target %.2f: ✗ missed, ? not significant:\n\n", target)
+	header := []string{"benchmark", "n"}
+	header = append(header, units...)
+	header = append(header, "verdict")
+	fmt.Fprintf(w, "| %s |\n", strings.Join(header, " | "))
+	fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(header)))
 	for _, k := range r.keys {
 		if _, ok := r.samples[k][ours]; !ok {
 			continue
 		}
 		row := []string{k, strconv.Itoa(r.count(k, ours))}
-		for _, other := range []string{handwritten, gothic} {
-			for _, unit := range units {
-				row = append(row, ratio(r.median(k, ours, unit), r.median(k, other, unit)))
-			}
+		for _, unit := range units {
+			row = append(row, judge(r, k, unit, handwritten).String())
 		}
 		row = append(row, verdict(r, k))
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "ginoauth / gothic, ratio of medians [95 % confidence interval]:")
+	fmt.Fprintln(w)
+	header = append([]string{"benchmark"}, units...)
+	fmt.Fprintf(w, "| %s |\n", strings.Join(header, " | "))
+	fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(header)))
+	for _, k := range r.keys {
+		if _, ok := r.samples[k][gothic]; !ok {
+			continue
+		}
+		row := []string{k}
+		for _, unit := range units {
+			j := judge(r, k, unit, gothic)
+			j.verdict = ""
+			row = append(row, strings.TrimSuffix(strings.TrimSuffix(j.String(), " ✗"), " ?"))
+		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}
 	fmt.Fprintln(w)
@@ -249,11 +382,11 @@ func render(w io.Writer, r *results) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Medians per op (hand-written / gothic / ginoauth):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| benchmark | time | cpu | B/op | allocs/op | Set-Cookie B/op |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| benchmark | instr | time | cpu | B/op | allocs/op | Set-Cookie B/op |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, k := range r.keys {
 		row := []string{k}
-		for _, unit := range []string{unitTime, unitCPU, unitBytes, unitAllocs, unitCookie} {
+		for _, unit := range []string{unitInstr, unitTime, unitCPU, unitBytes, unitAllocs, unitCookie} {
 			var cells []string
 			for _, impl := range []string{handwritten, gothic, ours} {
 				cells = append(cells, human(r.median(k, impl, unit), unit))

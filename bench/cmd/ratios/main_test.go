@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -55,36 +56,65 @@ func TestParseAndMedians(t *testing.T) {
 	}
 }
 
+// series writes n benchmark lines for name with ns/op values around mean
+// (a fixed spread), and one bytes and allocs value.
+func series(name string, mean float64, n int, bytes int) string {
+	var b strings.Builder
+	for i := range n {
+		v := mean * (1 + 0.02*float64(i%5-2)) // mean ±4 %
+		fmt.Fprintf(&b, "%s-2 100 %.0f ns/op %d B/op 10 allocs/op\n", name, v, bytes)
+	}
+	return b.String()
+}
+
 func TestVerdictAndRender(t *testing.T) {
+	const p = "BenchmarkFlow/provider=canned/run=seq/phase="
+	in := series(p+"login/impl=handwritten", 1000, 10, 100) +
+		series(p+"login/impl=ginoauth", 900, 10, 100) + // clearly cheaper: met
+		series(p+"callback/impl=handwritten", 1000, 10, 100) +
+		series(p+"callback/impl=ginoauth", 1200, 10, 100) + // clearly dearer: missed
+		series(p+"full/impl=handwritten", 1000, 10, 100) +
+		series(p+"full/impl=ginoauth", 1010, 10, 90) + // within the noise: n.s.
+		series(p+"full/impl=gothic", 20000, 10, 5000) +
+		p + "login/impl=handwritten\t2200\t100000 instr/op\n" +
+		p + "login/impl=ginoauth\t2200\t99000 instr/op\n" + // 0.99, inside ±1.5 %: n.s.
+		p + "callback/impl=handwritten\t2200\t100000 instr/op\n" +
+		p + "callback/impl=ginoauth\t2200\t95000 instr/op\n" // 0.95: met
 	var r results
-	if err := parse(strings.NewReader(sample), &r); err != nil {
+	if err := parse(strings.NewReader(in), &r); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		key, want string
+	for _, tt := range []struct {
+		key, unit, want string
 	}{
-		// 2300/2000 = 1.15 <= 1.25; 2500/2000 = 1.25; 2300/50000 < 1/20.
-		{"provider=canned/run=seq/phase=full", "ok"},
-		// 1200/1000 = 1.20 > 1.15 for the API hot path.
-		{"provider=canned/run=seq/phase=api-session", "MISS time/hand 1.20>1.15"},
-		// Half of gothic's time is no miss with the loopback provider:
-		// the gothic target is for library overhead only.
-		{"provider=loopback/run=seq/phase=full", "ok"},
+		{"provider=canned/run=seq/phase=login", unitTime, "met"},
+		{"provider=canned/run=seq/phase=callback", unitTime, "missed"},
+		{"provider=canned/run=seq/phase=full", unitTime, "n.s."},
+		{"provider=canned/run=seq/phase=full", unitBytes, "met"}, // every sample 0.90
+		{"provider=canned/run=seq/phase=login", unitInstr, "n.s."},
+		{"provider=canned/run=seq/phase=callback", unitInstr, "met"},
+	} {
+		if got := judge(&r, tt.key, tt.unit, handwritten).verdict; got != tt.want {
+			t.Errorf("judge(%s, %s): got %q, want %q", tt.key, tt.unit, got, tt.want)
+		}
 	}
-	for _, tt := range tests {
-		if got := verdict(&r, tt.key); got != tt.want {
-			t.Errorf("verdict(%s): got %q, want %q", tt.key, got, tt.want)
+	for key, want := range map[string]string{
+		"provider=canned/run=seq/phase=callback": "missed: ns/op 1.20",
+		"provider=canned/run=seq/phase=full":     "met where significant; n.s.: ns/op",
+	} {
+		if got := verdict(&r, key); got != want {
+			t.Errorf("verdict(%s): got %q, want %q", key, got, want)
 		}
 	}
 	var out strings.Builder
 	render(&out, &r)
 	for _, want := range []string{
-		"| provider=canned/run=seq/phase=full | 2 | 1.15 | 1.11 | 1.25 | 1.10 | 0.05 | 0.04 | 0.03 | 0.73 | ok |",
-		"| provider=canned/run=seq/phase=full | 2.0µs / 50.0µs / 2.3µs | 1.9µs / 48.0µs / 2.1µs | 2000 / 87.9KiB / 2500 | 20 / 30 / 22 | 1006 / 2202 / 1411 |",
-		"| provider=canned/run=seq/phase=api-session | 1 | 1.20 | - | 1.00 | 1.00 | - | - | - | - |",
-		"| provider=loopback/run=seq/phase=full | 1 | 1.00 | - | 1.00 | 1.00 | 0.50 | - | 0.50 | 1.00 | ok |",
-		// Fastest runs: 2200/1000 and 2000/900.
-		"| provider=canned/run=seq/phase=full | 2.20 | 2.22 | 0.04 | 0.04 |",
+		"| benchmark | n | instr/op | ns/op | B/op | allocs/op | verdict |",
+		"| provider=canned/run=seq/phase=callback | 10 | 0.95 [0.94–0.96] | 1.20 [",
+		"] ✗ | 1.00 [1.00–1.00] | 1.00 [1.00–1.00] | missed: ns/op 1.20 |",
+		"| provider=canned/run=seq/phase=login | 10 | 0.99 [0.98–1.00] ? | 0.90 [",
+		"ginoauth / gothic",
+		"| provider=canned/run=seq/phase=full | - | 0.05 [",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("render: output lacks %q; got:\n%s", want, out.String())
