@@ -150,8 +150,8 @@ func (b *Blueprint) freshSecret(ctx context.Context, cfg *oauth2.Config) error {
 
 // finishLogin runs the Authorized hook, stores the token and redirects. It
 // is shared by the OAuth 2 and OAuth 1 flows. The session (with the consumed
-// login state) is saved before the hook runs, when there is a hook that
-// could answer by itself, and otherwise once, together with the token.
+// login state) is saved once: with the token at the end, or, when the hook
+// answers the request itself, just before its answer goes out.
 func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 	s, err := session(c, b.cfg.SessionName)
 	if err != nil {
@@ -162,10 +162,12 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
 		return
 	}
+	w := dedupeCookies(c)
 	if b.hooks.Authorized != nil {
-		if err := s.Save(); err != nil {
-			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
-			return
+		w.beforeHeader = func() {
+			if err := s.Save(); err != nil {
+				b.logDebug("ginoauth: session save before the hook's answer failed", "kind", string(KindStorageFailed))
+			}
 		}
 	}
 	// While the hook runs, the request's token is the new one, in memory:
@@ -175,6 +177,16 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 	c.Set(sourceKey{b}, &tokenSource{b: b, ref: pending})
 	outcome := b.runAuthorized(c, t)
 	c.Set(sourceKey{b}, nil)
+	if w.beforeHeader != nil {
+		w.beforeHeader = nil
+		if outcome == hookDone {
+			// The hook aborted without an answer of its own (or failed,
+			// and fail answered): the login state stays consumed.
+			if err := s.Save(); err != nil {
+				b.logDebug("ginoauth: session save after the hook failed", "kind", string(KindStorageFailed))
+			}
+		}
+	}
 	t = pending.token()
 	if t == nil {
 		outcome = skipStore // the hook deleted it

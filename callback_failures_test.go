@@ -9,12 +9,17 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	gsessions "github.com/gorilla/sessions"
+
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
+	"github.com/ginoauth/ginoauth/internal/testkit"
 )
 
 func TestCallbackFailures(t *testing.T) {
@@ -264,12 +269,50 @@ func TestHooks(t *testing.T) {
 			}
 		})
 		b := newBrowser(t)
-		p := b.get(b.authorize(b.startLogin(a, "")))
+		cb := b.authorize(b.startLogin(a, ""))
+		p := b.get(cb)
 		if p.status != http.StatusTeapot || p.body != "welcome" {
 			t.Fatalf("got %d %q, want the hook's 418", p.status, p.body)
 		}
 		if got := b.get(a.ts.URL + "/token"); got.status != http.StatusNotFound {
 			t.Fatal("token stored although the hook answered")
+		}
+		// The session went out with the hook's answer, its login consumed.
+		if again := b.get(cb); again.status != http.StatusBadRequest {
+			t.Fatalf("the callback again after the hook answered: got %d, want 400", again.status)
+		}
+	})
+	t.Run("abort without an answer", func(t *testing.T) {
+		a := newApp(t, srv, func(c *ginoauth.Config, _ *ginoauth.Provider) {
+			c.Hooks.Authorized = func(c *gin.Context, _ *ginoauth.Blueprint, _ *ginoauth.Token) error {
+				c.Abort()
+				return nil
+			}
+		})
+		b := newBrowser(t)
+		cb := b.authorize(b.startLogin(a, ""))
+		b.get(cb)
+		if again := b.get(cb); again.status != http.StatusBadRequest {
+			t.Fatalf("the callback again after the hook aborted: got %d, want 400", again.status)
+		}
+	})
+	t.Run("one session save with a hook", func(t *testing.T) {
+		store := &countingStore{Store: testkit.CookieStore()}
+		p := srv.Provider()
+		cfg := ginoauth.Config{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(),
+			Hooks: ginoauth.Hooks{Authorized: func(c *gin.Context, _ *ginoauth.Blueprint, _ *ginoauth.Token) error {
+				sessions.Default(c).Set("seen", "yes")
+				return nil
+			}}}
+		a := testkit.NewApp(t, cfg, func(cfg ginoauth.Config) (*ginoauth.Blueprint, error) { return ginoauth.New(p, cfg) }, store, nil)
+		b := testkit.NewBrowser(t, nil)
+		cb := testkit.Approve(b, a.StartLogin(b, ""))
+		before := store.saves.Load()
+		if p := b.Get(cb.String()); p.Status != http.StatusFound {
+			t.Fatalf("callback: %d %q", p.Status, p.Body)
+		}
+		if n := store.saves.Load() - before; n != 1 {
+			t.Fatalf("the callback saved the session %d times, want once", n)
 		}
 	})
 	t.Run("authorized error", func(t *testing.T) {
@@ -338,4 +381,29 @@ func mustParse(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// countingStore counts the sessions it saves. Its sessions are its own
+// (Get and New), so that their Save comes back to it.
+type countingStore struct {
+	sessions.Store
+	saves atomic.Int32
+}
+
+func (s *countingStore) Get(r *http.Request, name string) (*gsessions.Session, error) {
+	return gsessions.GetRegistry(r).Get(s, name)
+}
+
+func (s *countingStore) New(r *http.Request, name string) (*gsessions.Session, error) {
+	inner, err := s.Store.New(r, name)
+	sess := gsessions.NewSession(s, name)
+	if inner != nil {
+		sess.ID, sess.Values, sess.Options, sess.IsNew = inner.ID, inner.Values, inner.Options, inner.IsNew
+	}
+	return sess, err
+}
+
+func (s *countingStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessions.Session) error {
+	s.saves.Add(1)
+	return s.Store.Save(r, w, sess)
 }

@@ -231,22 +231,32 @@ func gsecureEncode(store *gsessions.CookieStore, name, value string) (string, er
 }
 
 // cookieDedupe is the response writer of a request whose cookies the
-// blueprint writes: a cookie set several times in one request (the
-// session saved before and after a hook, a token refreshed and then the
-// session saved by the app) goes out once, with its last value.
+// blueprint writes: a cookie set several times in one request (a token
+// refreshed and then the session saved by the app) goes out once, with its
+// last value. beforeHeader, when set, runs once just before the header is
+// written: the callback saves the session there when a hook answers the
+// request itself, and otherwise only once, at its end.
 type cookieDedupe struct {
 	gin.ResponseWriter
+	beforeHeader func()
 }
 
-// dedupeCookies installs cookieDedupe on c, once.
-func dedupeCookies(c *gin.Context) {
-	if _, ok := c.Writer.(*cookieDedupe); !ok {
-		c.Writer = &cookieDedupe{c.Writer}
+// dedupeCookies installs cookieDedupe on c, once, and returns it.
+func dedupeCookies(c *gin.Context) *cookieDedupe {
+	w, ok := c.Writer.(*cookieDedupe)
+	if !ok {
+		w = &cookieDedupe{ResponseWriter: c.Writer}
+		c.Writer = w
 	}
+	return w
 }
 
 func (w *cookieDedupe) dedupe() {
 	if !w.Written() {
+		if f := w.beforeHeader; f != nil {
+			w.beforeHeader = nil
+			f()
+		}
 		dedupeSetCookies(w.ResponseWriter.Header())
 	}
 }

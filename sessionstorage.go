@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -153,7 +152,7 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	var enc []byte
 	if new != nil {
 		var err error
-		if enc, err = json.Marshal(new); err != nil {
+		if enc, err = new.MarshalJSON(); err != nil { // no second scan, as json.Marshal makes
 			return nil, err
 		}
 	} else if r.cell.get() == "" {

@@ -179,10 +179,11 @@ func sameToken(a, b *Token) bool {
 // tokenJSON is Token without its JSON methods.
 type tokenJSON Token
 
-// unmarshalToken decodes a stored token.
+// unmarshalToken decodes a stored token in one pass (json.Unmarshal would
+// scan the input once more before calling UnmarshalJSON).
 func unmarshalToken(data []byte) (*Token, error) {
 	t := new(Token)
-	if err := json.Unmarshal(data, t); err != nil {
+	if err := t.UnmarshalJSON(data); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -155,7 +154,7 @@ func (r *keyRing) open(stored, provider string, a *Account) ([]byte, error) {
 
 // encode turns t into the token column's value for row a of provider.
 func (s *Store) encode(t *ginoauth.Token, provider string, a *Account) (string, error) {
-	data, err := json.Marshal(t)
+	data, err := t.MarshalJSON() // json.Marshal would scan the result again
 	if err != nil {
 		return "", fmt.Errorf("gormstore: encode token: %w", err)
 	}
@@ -184,7 +183,7 @@ func (s *Store) decode(stored, provider string, a *Account) (*ginoauth.Token, er
 		data = plain
 	}
 	t := new(ginoauth.Token)
-	if err := json.Unmarshal(data, t); err != nil {
+	if err := t.UnmarshalJSON(data); err != nil { // one pass over data
 		return nil, fmt.Errorf("gormstore: account %d: %w", a.ID, err)
 	}
 	return t, nil
