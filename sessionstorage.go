@@ -125,7 +125,7 @@ func (r *sessionRef) load() *Token {
 	if raw == "" {
 		return nil
 	}
-	t, err := unmarshalToken([]byte(raw))
+	t, err := decodeSessionToken([]byte(raw))
 	if err != nil {
 		return nil
 	}
@@ -152,7 +152,7 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	var enc []byte
 	if new != nil {
 		var err error
-		if enc, err = new.MarshalJSON(); err != nil { // no second scan, as json.Marshal makes
+		if enc, err = encodeSessionToken(new); err != nil {
 			return nil, err
 		}
 	} else if r.cell.get() == "" {
@@ -279,7 +279,7 @@ func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
 	if err != nil {
 		return nil, errHandoffCorrupt
 	}
-	return unmarshalToken(plain)
+	return decodeSessionToken(plain)
 }
 
 // localCoordinator is the in-process RefreshCoordinator.

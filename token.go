@@ -138,11 +138,30 @@ func (t *Token) GoString() string { return t.String() }
 // token ("id_token_claims" in Extra) are not written out but marked, and
 // UnmarshalJSON reads them back from the ID token itself.
 func (t Token) MarshalJSON() ([]byte, error) {
-	if _, ok := t.Extra[claimsKey].(map[string]any); ok && t.IDToken != "" {
-		t.Extra = maps.Clone(t.Extra)
-		t.Extra[claimsKey] = true
-	}
+	t.Extra = markClaims(t.Extra, t.IDToken)
 	return json.Marshal((*tokenJSON)(&t))
+}
+
+// markClaims returns extra with the verified ID token claims replaced by a
+// marker, for an encoding; extra itself is not changed.
+func markClaims(extra map[string]any, idToken string) map[string]any {
+	if _, ok := extra[claimsKey].(map[string]any); ok && idToken != "" {
+		extra = maps.Clone(extra)
+		extra[claimsKey] = true
+	}
+	return extra
+}
+
+// unmarkClaims puts the claims back where markClaims left its marker,
+// decoding them from the ID token, which was verified before it was stored.
+func unmarkClaims(extra map[string]any, idToken string) {
+	if marked, _ := extra[claimsKey].(bool); marked {
+		if claims := jwtClaims(idToken); claims != nil {
+			extra[claimsKey] = claims
+		} else {
+			delete(extra, claimsKey)
+		}
+	}
 }
 
 // UnmarshalJSON decodes what MarshalJSON produced. It rejects a token
@@ -155,14 +174,7 @@ func (t *Token) UnmarshalJSON(data []byte) error {
 	if d.AccessToken == "" {
 		return errors.New("ginoauth: decode token: no access token")
 	}
-	if marked, _ := d.Extra[claimsKey].(bool); marked {
-		// The claims were verified before the token was stored.
-		if claims := jwtClaims(d.IDToken); claims != nil {
-			d.Extra[claimsKey] = claims
-		} else {
-			delete(d.Extra, claimsKey)
-		}
-	}
+	unmarkClaims(d.Extra, d.IDToken)
 	*t = Token(d)
 	return nil
 }

@@ -78,7 +78,7 @@ func (co *Coordinator) Lock(ctx context.Context, key string) (func(), error) {
 	owner := rand.Text()
 	conn, err := co.pool.GetContext(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("redislock: %w", err)
+		return nil, co.fail(ctx, err) // a context that ended while waiting for a connection
 	}
 	defer conn.Close()
 	ttl := co.cfg.LockTTL.Milliseconds()

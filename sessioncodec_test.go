@@ -1,0 +1,119 @@
+package ginoauth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sessionCodecSamples are tokens with every field, empty fields, and
+// values that look like the encoding's own syntax.
+func sessionCodecSamples() []*Token {
+	exp := time.Date(2026, 12, 7, 17, 50, 0, 123456789, time.UTC)
+	return []*Token{
+		{AccessToken: "a"},
+		{AccessToken: "gho_2", TokenType: "Bearer", RefreshToken: "ghr_x", Expiry: exp, ExpiresIn: 28800,
+			Scopes: []string{"read:user", "user:email"}, Extra: map[string]any{"refresh_token_expires_in": "15811200"}},
+		{AccessToken: "12:34:", TokenType: "t1", RefreshToken: "0:", Secret: "s:3:x", IDToken: "h.p.s",
+			Extra: map[string]any{"team": map[string]any{"id": "T1", "name": "ünïcode"}, "n": 1.5, "list": []any{"a", true}}},
+		{AccessToken: strings.Repeat("x", 5000), Expiry: exp.Add(-time.Hour), ExpiresIn: -1},
+	}
+}
+
+func TestSessionCodecRoundTrip(t *testing.T) {
+	for _, in := range sessionCodecSamples() {
+		enc, err := encodeSessionToken(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := decodeSessionToken(enc)
+		if err != nil {
+			t.Fatalf("decode %q: %v", enc, err)
+		}
+		if !out.Expiry.Equal(in.Expiry) {
+			t.Errorf("expiry: got %v, want %v", out.Expiry, in.Expiry)
+		}
+		out.Expiry, in.Expiry = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(out, in) {
+			t.Errorf("round trip:\n got %#v\nwant %#v", *out, *in)
+		}
+		// What earlier versions wrote (MarshalJSON's JSON) still reads.
+		js, _ := in.MarshalJSON()
+		if old, err := decodeSessionToken(js); err != nil || old.AccessToken != in.AccessToken {
+			t.Errorf("JSON session value: got %v, %v", old, err)
+		}
+	}
+}
+
+// TestSessionCodecKeepsVerifiedClaims: the verified claims are stored as a
+// marker and come back from the ID token, as with MarshalJSON.
+func TestSessionCodecKeepsVerifiedClaims(t *testing.T) {
+	idToken := "e30." + b64(`{"sub":"u1","email":"a@example.com"}`) + ".sig"
+	in := &Token{AccessToken: "a", IDToken: idToken, Extra: map[string]any{claimsKey: map[string]any{"sub": "u1", "email": "a@example.com"}}}
+	enc, err := encodeSessionToken(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(enc), "a@example.com") {
+		t.Errorf("the claims are stored twice: %q", enc)
+	}
+	out, err := decodeSessionToken(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims, _ := out.Extra[claimsKey].(map[string]any); claims["email"] != "a@example.com" {
+		t.Errorf("claims: got %v", out.Extra[claimsKey])
+	}
+	if _, ok := in.Extra[claimsKey].(map[string]any); !ok {
+		t.Error("encoding changed the token's own Extra")
+	}
+}
+
+func TestSessionCodecRejectsCorruptValues(t *testing.T) {
+	good, _ := encodeSessionToken(sessionCodecSamples()[1])
+	for _, bad := range []string{
+		"t1", "t1x", "t1" + "99:abc", "t1-1:a", string(good) + "1:x", string(good[:len(good)-3]),
+		"t10:" + strings.Repeat("0:", 8), // no access token
+		"t11:a0:0:3:abc0:0:0:0:0:",       // expiry not a number
+		"t11:a0:0:0:0:0:0:0:4:null",      // Extra not an object
+		"{",
+	} {
+		if tok, err := decodeSessionToken([]byte(bad)); err == nil {
+			t.Errorf("decode %q: got %+v, want an error", bad, tok)
+		}
+	}
+}
+
+// FuzzSessionToken checks that decoding a session value never panics and
+// that whatever decodes encodes and decodes again to the same token.
+func FuzzSessionToken(f *testing.F) {
+	for _, tok := range sessionCodecSamples() {
+		enc, _ := encodeSessionToken(tok)
+		f.Add(enc)
+	}
+	f.Add([]byte("t11:a0:0:0:0:0:0:0:0:"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tok, err := decodeSessionToken(data)
+		if err != nil {
+			return
+		}
+		enc, err := encodeSessionToken(tok)
+		if err != nil {
+			t.Fatalf("encode what decoded: %v", err)
+		}
+		again, err := decodeSessionToken(enc)
+		if err != nil {
+			t.Fatalf("decode %q: %v", enc, err)
+		}
+		a, _ := json.Marshal(tok)
+		b, _ := json.Marshal(again)
+		if string(a) != string(b) {
+			t.Fatalf("round trip changed the token:\n%s\n%s", a, b)
+		}
+	})
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
