@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,6 +91,8 @@ type Store struct {
 	cache *cache
 	now   func() time.Time
 	lock  dbLock
+	// readSQL is the token read's statement (see currentWithToken).
+	readSQL string
 }
 
 var _ ginoauth.Storage = (*Store)(nil)
@@ -131,6 +134,10 @@ func New(db *gorm.DB, cfg Config) (*Store, error) {
 	default:
 		s.table = DefaultTable
 	}
+	var table strings.Builder
+	db.Dialector.QuoteTo(&table, s.table)
+	s.readSQL = "SELECT id, token, version, user_id, provider_user_id FROM " + table.String() +
+		" WHERE provider = ? AND user_id = ? AND token <> '' ORDER BY updated_at DESC, id DESC LIMIT 1"
 	if s.keys, err = newKeyRing(cfg.Keys); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"sync"
@@ -29,7 +30,7 @@ func (s *Store) load(db *gorm.DB, provider, userID string) (*ginoauth.Token, err
 		}
 		gen = s.cache.generation()
 	}
-	row, err := s.current(db, provider, userID, true)
+	row, err := s.currentWithToken(db, provider, userID)
 	if err != nil {
 		return nil, dbErr("load "+provider+" token", err)
 	}
@@ -47,6 +48,28 @@ func (s *Store) load(db *gorm.DB, provider, userID string) (*ginoauth.Token, err
 		return nil, ginoauth.ErrNoToken
 	}
 	return t, nil
+}
+
+// currentWithToken is current(db, provider, userID, true) as a prepared
+// statement of constant text: the token read of every API call. Built by
+// GORM's query builder and unprepared, the database would parse and plan
+// it on every call, which costs more than running it. It goes through
+// GORM all the same (Raw and Find), so the app's GORM callbacks (tracing,
+// metrics) see it.
+func (s *Store) currentWithToken(db *gorm.DB, provider, userID string) (*Account, error) {
+	if _, held := db.Statement.ConnPool.(*sql.Conn); held {
+		// On a refresh lock's connection, which a prepared statement of
+		// the pool would not use.
+		return s.current(db, provider, userID, true)
+	}
+	var rows []Account
+	if err := db.Session(&gorm.Session{PrepareStmt: true}).Raw(s.readSQL, provider, userID).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
 }
 
 // current returns the row that holds userID's token for provider: the most
