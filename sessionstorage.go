@@ -106,6 +106,12 @@ type sessionRef struct {
 	key  string
 	cell tokenCell
 	mu   sync.Mutex
+	// last is the token last decoded from (or encoded to) the session,
+	// and raw its encoding: the refresh sequence reloads the token to see
+	// whether another request replaced it, and a value that has not
+	// changed is not decoded again.
+	last *Token
+	raw  string
 }
 
 // Load implements [TokenRef]. A corrupt entry reads as no token, so the
@@ -125,10 +131,14 @@ func (r *sessionRef) load() *Token {
 	if raw == "" {
 		return nil
 	}
+	if raw == r.raw && r.last != nil {
+		return r.last.Clone()
+	}
 	t, err := decodeSessionToken([]byte(raw))
 	if err != nil {
 		return nil
 	}
+	r.last, r.raw = t.Clone(), raw
 	return t
 }
 
@@ -167,6 +177,7 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	if err := r.cell.set(raw); err != nil {
 		return nil, err
 	}
+	r.last, r.raw = new.Clone(), raw
 	return new, nil
 }
 
