@@ -27,6 +27,15 @@ func TestInteropOIDCFullFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// And what it hands the app of the rest.
+	m, err := oidc.FetchMetadata(context.Background(), p.issuer, oidc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.EndSessionURL == "" || m.EndSessionURL != p.disc.EndSession || m.UserInfoURL != p.disc.UserInfo ||
+		strings.Join(m.CodeChallengeMethods, " ") != strings.Join(p.disc.CodeChallenges, " ") {
+		t.Errorf("FetchMetadata: got end session %q, userinfo %q, PKCE %v; want the document's %+v", m.EndSessionURL, m.UserInfoURL, m.CodeChallengeMethods, p.disc)
+	}
 	if prov.RevocationURL != p.disc.Revocation || prov.RevocationURL == "" {
 		t.Errorf("RevocationURL: got %q, want %q", prov.RevocationURL, p.disc.Revocation)
 	}

@@ -56,6 +56,7 @@ type interopDiscovery struct {
 	JWKS           string   `json:"jwks_uri"`
 	AuthMethods    []string `json:"token_endpoint_auth_methods_supported"`
 	CodeChallenges []string `json:"code_challenge_methods_supported"`
+	EndSession     string   `json:"end_session_endpoint"`
 }
 
 // newInteropOP starts a provider with two registered web clients, "web" and

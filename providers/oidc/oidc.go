@@ -97,6 +97,32 @@ type Metadata struct {
 	// responses (RFC 9207); the callback then requires it. Optional.
 	// Default false.
 	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+
+	// The rest is what the discovery document says and a blueprint does
+	// not use itself; FetchMetadata returns it for the app. All optional.
+
+	// EndSessionURL is the RP-Initiated Logout endpoint.
+	EndSessionURL string `json:"end_session_endpoint"`
+	// PARURL is the pushed authorization request endpoint (RFC 9126).
+	PARURL string `json:"pushed_authorization_request_endpoint"`
+	// IntrospectionURL is the token introspection endpoint (RFC 7662).
+	IntrospectionURL string `json:"introspection_endpoint"`
+	// ScopesSupported are the scopes the provider offers.
+	ScopesSupported []string `json:"scopes_supported"`
+	// ClaimsSupported are the claims the provider can return.
+	ClaimsSupported []string `json:"claims_supported"`
+	// CodeChallengeMethods are the PKCE methods the provider accepts.
+	CodeChallengeMethods []string `json:"code_challenge_methods_supported"`
+	// RevocationAuthMethods are the client authentication methods of the
+	// revocation endpoint.
+	RevocationAuthMethods []string `json:"revocation_endpoint_auth_methods_supported"`
+	// TokenEndpointAuthSigningAlgs are the algorithms the token endpoint
+	// accepts for client_secret_jwt and private_key_jwt assertions.
+	TokenEndpointAuthSigningAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	// BackChannelLogoutSupported and FrontChannelLogoutSupported say which
+	// logout notifications the provider sends.
+	BackChannelLogoutSupported  bool `json:"backchannel_logout_supported"`
+	FrontChannelLogoutSupported bool `json:"frontchannel_logout_supported"`
 }
 
 // defaultScopes are the scopes a login asks for when Config.Scopes is nil.
@@ -125,21 +151,36 @@ func New(ctx context.Context, cfg Config) (*ginoauth.Blueprint, error) {
 // OIDC_OAUTH_CLIENT_ID when that is empty. The request uses cfg.HTTPClient
 // and ends after its Timeout (15 seconds when it has none) or when ctx ends.
 func Discover(ctx context.Context, issuer string, cfg Config) (ginoauth.Provider, error) {
-	if issuer == "" {
-		return ginoauth.Provider{}, errors.New("ginoauth: oidc: discover: no issuer")
-	}
 	provutil.FillCredentials(&cfg.Config, envPrefix)
-	m, err := fetchMetadata(ctx, httpClient(cfg.HTTPClient), timeout(httpClient(cfg.HTTPClient).Timeout), issuer, cfg.SkipIssuerCheck)
+	m, err := FetchMetadata(ctx, issuer, cfg)
 	if err != nil {
 		return ginoauth.Provider{}, err
+	}
+	return FromMetadata(m, cfg), nil
+}
+
+// FetchMetadata fetches issuer's discovery document and returns all that
+// this package reads of it, the endpoints a blueprint does not use itself
+// included (end session, pushed authorization requests), so that an app
+// need not discover the provider a second time. It checks that the
+// document names issuer (unless cfg.SkipIssuerCheck) and has an
+// authorization and a token endpoint. The request uses cfg.HTTPClient and
+// ends after its Timeout (15 seconds when it has none) or when ctx ends.
+func FetchMetadata(ctx context.Context, issuer string, cfg Config) (Metadata, error) {
+	if issuer == "" {
+		return Metadata{}, errors.New("ginoauth: oidc: discover: no issuer")
+	}
+	m, err := fetchMetadata(ctx, httpClient(cfg.HTTPClient), timeout(httpClient(cfg.HTTPClient).Timeout), issuer, cfg.SkipIssuerCheck)
+	if err != nil {
+		return Metadata{}, err
 	}
 	if cfg.SkipIssuerCheck {
 		m.Issuer = issuer
 	}
 	if m.AuthURL == "" || m.TokenURL == "" {
-		return ginoauth.Provider{}, fmt.Errorf("ginoauth: oidc: discover %s: document lacks authorization_endpoint or token_endpoint", issuer)
+		return Metadata{}, fmt.Errorf("ginoauth: oidc: discover %s: document lacks authorization_endpoint or token_endpoint", issuer)
 	}
-	return FromMetadata(m, cfg), nil
+	return m, nil
 }
 
 // fetchMetadata reads issuer's discovery document with go-oidc, which

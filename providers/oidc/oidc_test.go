@@ -181,6 +181,26 @@ func errContains(s string) func(*testing.T, error) {
 	}
 }
 
+// TestFetchMetadata: what discovery found, the endpoints a blueprint does
+// not use itself included, is the app's without a second discovery.
+func TestFetchMetadata(t *testing.T) {
+	t.Parallel()
+	op := newOP(t)
+	m, err := oidc.FetchMetadata(context.Background(), op.issuer(), oidc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := op.issuer()
+	if m.Issuer != iss || m.UserInfoURL != iss+"/userinfo" || m.RevocationURL != iss+"/revoke" ||
+		m.EndSessionURL != iss+"/logout" || m.PARURL != iss+"/par" ||
+		strings.Join(m.CodeChallengeMethods, ",") != "S256" || !m.BackChannelLogoutSupported {
+		t.Errorf("got %+v", m)
+	}
+	if _, err := oidc.FetchMetadata(context.Background(), "", oidc.Config{}); err == nil {
+		t.Error("no issuer: got nil error")
+	}
+}
+
 func TestDiscover(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

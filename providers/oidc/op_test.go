@@ -104,6 +104,10 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 			"revocation_endpoint":                   op.issuer() + "/revoke",
 			"id_token_signing_alg_values_supported": []string{"RS256", "HS256"},
 			"authorization_response_iss_parameter_supported": op.issParam,
+			"end_session_endpoint":                           op.issuer() + "/logout",
+			"pushed_authorization_request_endpoint":          op.issuer() + "/par",
+			"code_challenge_methods_supported":               []string{"S256"},
+			"backchannel_logout_supported":                   true,
 		}
 		if op.authMethods != nil {
 			doc["token_endpoint_auth_methods_supported"] = op.authMethods
