@@ -176,8 +176,13 @@ func (k *cookieCell) set(raw string) error {
 	if len(raw) <= inlineTokenMax {
 		inline, n = raw, 0
 	}
-	if !k.scanned {
-		k.scan() // learn what the browser holds
+	if !k.scanned && (n > 0 || k.inline.get() == "") {
+		// Learn what the browser holds. An inline token replacing an
+		// inline token needs no look: parts the browser may still hold
+		// (from a concurrent request's answer) are never read while the
+		// session holds the token, and the next write in parts replaces
+		// or expires them.
+		k.scan()
 	}
 	cookies := make([]*http.Cookie, 0, max(n, k.present))
 	var id string

@@ -27,7 +27,8 @@ var errNotRefreshable = errors.New("no refresh token")
 func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead bool) (*Token, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout())
 	defer cancel()
-	unlock, err := b.locks.Lock(ctx, b.lockKey(seen))
+	key := b.lockKey(seen)
+	unlock, err := b.locks.Lock(ctx, key)
 	if err != nil {
 		return nil, &Error{Kind: KindRefreshFailed, Provider: b.name, Err: err}
 	}
@@ -48,11 +49,14 @@ func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead
 	case !sameToken(cur, seen) && b.valid(cur):
 		return cur, nil // another request or instance refreshed it
 	}
-	if nt, ok := b.unsaved.take(b.lockKey(cur)); ok {
+	if !sameToken(cur, seen) {
+		key = b.lockKey(cur)
+	}
+	if nt, ok := b.unsaved.take(key); ok {
 		// This process refreshed cur before, but could not save the new
 		// token (a database outage): save it now instead of spending the
 		// refresh token again.
-		return b.saveRefreshed(ctx, ref, cur, nt)
+		return b.saveRefreshed(ctx, ref, cur, nt, key)
 	}
 	if !dead && !b.refreshable(cur) {
 		// An early refresh of a token that still works: keep it.
@@ -71,15 +75,16 @@ func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead
 		b.logDebug("ginoauth: refresh failed", "kind", kindOf(err))
 		return nil, err
 	}
-	return b.saveRefreshed(ctx, ref, cur, nt)
+	return b.saveRefreshed(ctx, ref, cur, nt, key)
 }
 
 // saveRefreshed swaps nt, refreshed from cur, into ref. A token that cannot
-// be saved is kept in process memory for the next refresh of cur.
-func (b *Blueprint) saveRefreshed(ctx context.Context, ref TokenRef, cur, nt *Token) (*Token, error) {
+// be saved is kept in process memory, under cur's lock key, for the next
+// refresh of cur.
+func (b *Blueprint) saveRefreshed(ctx context.Context, ref TokenRef, cur, nt *Token, key string) (*Token, error) {
 	got, err := ref.Swap(ctx, cur, nt)
 	if err != nil {
-		b.unsaved.put(b.lockKey(cur), nt, handoffTTL)
+		b.unsaved.put(key, nt, handoffTTL)
 		return nil, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
 	}
 	if got == nil {

@@ -112,6 +112,9 @@ type sessionRef struct {
 	// changed is not decoded again.
 	last *Token
 	raw  string
+	// namesFor is the refresh token whose handoff names namesOf holds.
+	namesFor string
+	namesOf  handoffNames
 }
 
 // Load implements [TokenRef]. A corrupt entry reads as no token, so the
@@ -189,7 +192,7 @@ func (r *sessionRef) LockRefresh(ctx context.Context, t *Token) (func(), error) 
 		return func() {}, nil
 	}
 	co := r.st.coordinator()
-	unlock, err := co.Lock(ctx, handoffName("lock", t.RefreshToken))
+	unlock, err := co.Lock(ctx, r.names(t.RefreshToken).lock)
 	if err != nil {
 		return nil, fmt.Errorf("ginoauth: refresh lock: %w", err)
 	}
@@ -217,7 +220,7 @@ func (r *sessionRef) handedOn(ctx context.Context, t *Token) (*Token, error) {
 		if t.RefreshToken == "" {
 			break
 		}
-		sealed, err := co.Get(ctx, handoffName("token", t.RefreshToken))
+		sealed, err := co.Get(ctx, r.names(t.RefreshToken).token)
 		if err != nil {
 			return nil, fmt.Errorf("ginoauth: refresh handoff: %w", err)
 		}
@@ -240,17 +243,33 @@ func (r *sessionRef) handOn(ctx context.Context, spentRefresh string, encoded []
 	if err != nil {
 		return err
 	}
-	if err := r.st.coordinator().Put(ctx, handoffName("token", spentRefresh), sealed, handoffTTL); err != nil {
+	if err := r.st.coordinator().Put(ctx, r.names(spentRefresh).token, sealed, handoffTTL); err != nil {
 		return fmt.Errorf("ginoauth: refresh handoff: %w", err)
 	}
 	return nil
 }
 
-// handoffName is the coordinator key of a refresh token's lock or handed-on
-// token: a hash, which tells a reader of the coordinator nothing.
-func handoffName(kind, refreshToken string) string {
-	sum := sha256.Sum256([]byte("ginoauth " + kind + "\x00" + refreshToken))
-	return "ginoauth:" + kind + ":" + hex.EncodeToString(sum[:16])
+// handoffNames are the coordinator keys of a refresh token's lock and of
+// the token handed on in its place: halves of one hash, which tells a
+// reader of the coordinator nothing.
+type handoffNames struct{ lock, token string }
+
+func handoffNamesOf(refreshToken string) handoffNames {
+	sum := sha256.Sum256([]byte("ginoauth handoff names\x00" + refreshToken))
+	return handoffNames{
+		lock:  "ginoauth:lock:" + hex.EncodeToString(sum[:16]),
+		token: "ginoauth:token:" + hex.EncodeToString(sum[16:]),
+	}
+}
+
+// names returns refreshToken's handoff names, computed once per request
+// for the refresh token it last saw (a refresh asks for them up to three
+// times).
+func (r *sessionRef) names(refreshToken string) handoffNames {
+	if r.namesFor != refreshToken || r.namesOf.lock == "" {
+		r.namesFor, r.namesOf = refreshToken, handoffNamesOf(refreshToken)
+	}
+	return r.namesOf
 }
 
 // handoffAEAD is AES-256-GCM under a key derived from the spent refresh
