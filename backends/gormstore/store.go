@@ -134,13 +134,19 @@ func New(db *gorm.DB, cfg Config) (*Store, error) {
 	default:
 		s.table = DefaultTable
 	}
-	var table strings.Builder
-	db.Dialector.QuoteTo(&table, s.table)
-	s.readSQL = "SELECT id, token, version, user_id, provider_user_id FROM " + table.String() +
-		" WHERE provider = ? AND user_id = ? AND token <> '' ORDER BY updated_at DESC, id DESC LIMIT 1"
 	if s.keys, err = newKeyRing(cfg.Keys); err != nil {
 		return nil, err
 	}
+	var table strings.Builder
+	db.Dialector.QuoteTo(&table, s.table)
+	// The read needs the owner's columns only to open a sealed token (and
+	// to say which account a token it cannot read belongs to, the ID).
+	cols := "id, token"
+	if s.keys != nil || cfg.AllowUnsealed {
+		cols = "id, token, user_id, provider_user_id"
+	}
+	s.readSQL = "SELECT " + cols + " FROM " + table.String() +
+		" WHERE provider = ? AND user_id = ? AND token <> '' ORDER BY updated_at DESC, id DESC LIMIT 1"
 	lg := db.Logger
 	if lg == nil {
 		lg = logger.Discard
