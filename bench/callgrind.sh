@@ -4,9 +4,10 @@
 # the difference of the two totals divided by HIGH-LOW is the cost of one
 # op, without start-up, set-up or the calibration run. The runtime's use
 # of RDTSCP, which valgrind cannot run, is turned off (GODEBUG cpu.rdtscp),
-# and so is asynchronous preemption. Instructions do not
-# depend on the machine's load, so the figures repeat within about 1 %
-# where wall-clock ratios on a busy 2-core machine do not.
+# and so is asynchronous preemption. Instructions do not depend on the
+# machine's load: the figures repeat within about 3 % (garbage collection
+# lands on different ops), where wall-clock ratios on a busy 2-core
+# machine move by tens of percent.
 #
 # Environment (all optional):
 #   BENCH='Flow/provider=canned/run=seq'   which benchmarks (a -bench
