@@ -10,7 +10,6 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/gomodule/redigo v1.9.2
 	github.com/gorilla/sessions v1.4.0
-	github.com/mrjones/oauth v0.0.0-20190623134757-126b35219450
 	golang.org/x/oauth2 v0.37.0
 )
 

@@ -57,7 +57,7 @@ func TestLibraryModuleRequirements(t *testing.T) {
 			direct++
 		}
 		for _, banned := range []string{"gorm.io/", "github.com/glebarez/", "github.com/go-sql-driver/", "github.com/jackc/",
-			"github.com/chromedp/", "github.com/zitadel/", "github.com/go-oauth2/", "github.com/markbates/goth"} {
+			"github.com/chromedp/", "github.com/zitadel/", "github.com/go-oauth2/", "github.com/markbates/goth", "github.com/mrjones/"} {
 			if strings.HasPrefix(f[0], banned) {
 				t.Errorf("go.mod requires %s, which only tests, the example or other modules use", f[0])
 			}

@@ -8,6 +8,7 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/ginoauth/ginoauth v0.0.0
 	github.com/go-oauth2/oauth2/v4 v4.5.4
+	github.com/mrjones/oauth v0.0.0-20190623134757-126b35219450
 	github.com/zitadel/oidc/v3 v3.51.17
 	golang.org/x/oauth2 v0.37.0
 )

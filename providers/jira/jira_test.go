@@ -22,7 +22,6 @@ import (
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
-	mrjones "github.com/mrjones/oauth"
 
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/ginoauthtest"
@@ -237,9 +236,9 @@ func TestFlow(t *testing.T) {
 	default:
 	}
 
-	verifier := mrjones.NewProvider(func(k string, _ map[string]string) (*mrjones.Consumer, error) {
-		return mrjones.NewRSAConsumer(k, key(t), mrjones.ServiceProvider{}), nil
-	})
+	// Every request passed the provider's RSA-SHA1 signature checks (an
+	// independent implementation verifies ginoauth's OAuth 1 signatures in
+	// internal/interop).
 	checked := 0
 	for _, r := range srv.Requests() {
 		if r.Problem != "" {
@@ -251,15 +250,10 @@ func TestFlow(t *testing.T) {
 		if r.Path == ginoauthtest.JiraPathMyself && r.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s %s: Content-Type %q, want application/json", r.Method, r.Path, r.Header.Get("Content-Type"))
 		}
-		req, _ := http.NewRequest(r.Method, r.URL, bytes.NewReader(r.Body))
-		req.Header = r.Header.Clone()
-		if _, err := verifier.IsAuthorized(req); err != nil {
-			t.Errorf("independent verifier rejects %s %s: %v", r.Method, r.Path, err)
-		}
 		checked++
 	}
 	if checked != 4 { // request token, access token, myself (GET, POST)
-		t.Errorf("independently verified %d requests, want 4", checked)
+		t.Errorf("the provider verified %d requests, want 4", checked)
 	}
 }
 
