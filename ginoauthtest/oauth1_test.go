@@ -13,23 +13,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-var o1TestKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 2048)
-})
-
-func o1Key(t *testing.T) *rsa.PrivateKey {
-	t.Helper()
-	k, err := o1TestKey()
-	if err != nil {
-		t.Fatalf("generate RSA key: %v", err)
-	}
-	return k
-}
 
 var o1NoFollow = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
