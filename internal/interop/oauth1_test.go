@@ -29,6 +29,21 @@ var interopNoFollow = &http.Client{
 	Timeout:       30 * time.Second,
 }
 
+// interopOAuth1Server starts the test provider for one signature method,
+// approving as user; with RSA-SHA1 it also returns the consumer's key.
+func interopOAuth1Server(t *testing.T, method, user string) (*ginoauthtest.OAuth1Server, *rsa.PrivateKey) {
+	t.Helper()
+	cfg := ginoauthtest.OAuth1Config{AutoApprove: user, SignatureMethod: method}
+	var key *rsa.PrivateKey
+	if method == "RSA-SHA1" {
+		key = interopRSAKey(t)
+		cfg.RSAPublicKey = &key.PublicKey
+	}
+	srv := ginoauthtest.NewOAuth1Server(cfg)
+	t.Cleanup(srv.Close)
+	return srv, key
+}
+
 // interopRSAKey is one RSA key for the whole run (key generation is slow).
 var interopRSAKey = func() func(t *testing.T) *rsa.PrivateKey {
 	var once sync.Once
@@ -92,14 +107,7 @@ func TestOAuth1ServerAgreesWithIndependentImplementation(t *testing.T) {
 	for _, method := range []string{"HMAC-SHA1", "RSA-SHA1"} {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
-			cfg := ginoauthtest.OAuth1Config{AutoApprove: "1002", SignatureMethod: method}
-			var key *rsa.PrivateKey
-			if method == "RSA-SHA1" {
-				key = interopRSAKey(t)
-				cfg.RSAPublicKey = &key.PublicKey
-			}
-			srv := ginoauthtest.NewOAuth1Server(cfg)
-			defer srv.Close()
+			srv, key := interopOAuth1Server(t, method, "1002")
 			consumer := o1Consumer(t, srv, key)
 
 			rtok, loginURL, err := consumer.GetRequestTokenAndUrl("http://127.0.0.1:9/cb?keep=1")
@@ -238,14 +246,7 @@ func TestInteropOAuth1IndependentVerifier(t *testing.T) {
 	for _, method := range []string{"HMAC-SHA1", "RSA-SHA1"} {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
-			cfg := ginoauthtest.OAuth1Config{AutoApprove: "1001", SignatureMethod: method}
-			var key *rsa.PrivateKey
-			if method == "RSA-SHA1" {
-				key = interopRSAKey(t)
-				cfg.RSAPublicKey = &key.PublicKey
-			}
-			srv := ginoauthtest.NewOAuth1Server(cfg)
-			defer srv.Close()
+			srv, key := interopOAuth1Server(t, method, "1001")
 			a := interopOAuth1App(t, srv, key)
 			b := testkit.NewBrowser(t, nil)
 			interopOAuth1Login(t, a, b)

@@ -24,7 +24,6 @@ import (
 
 	"github.com/ginoauth/ginoauth"
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
-	"github.com/ginoauth/ginoauth/providers/oidc"
 )
 
 const (
@@ -68,7 +67,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		Scopes:          defaultScopes(),
 		AuthParams:      params,
 		Profile:         profile,
-		RefreshDisabled: !oidc.HasScope(oidc.EffectiveScopes(cfg.Config, defaultScopes()), "offline_access"),
+		RefreshDisabled: !provutil.HasScope(provutil.Scopes(cfg.Config, defaultScopes()), "offline_access"),
 	}
 }
 

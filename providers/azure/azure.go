@@ -103,7 +103,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		SkipIssuerCheck: true,
 		CheckClaims:     tenantCheck(tenant, cfg.AllowedTenantIDs),
 	})
-	scopes := oidc.EffectiveScopes(cfg.Config, defaultScopes())
+	scopes := provutil.Scopes(cfg.Config, defaultScopes())
 	p.Name = name
 	p.Endpoint = ep
 	p.Scopes = defaultScopes()
@@ -116,7 +116,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		}
 	}
 	// Exact scope match, not Flask-Dance's substring test.
-	p.RefreshDisabled = !oidc.HasScope(scopes, "offline_access")
+	p.RefreshDisabled = !provutil.HasScope(scopes, "offline_access")
 	return p
 }
 

@@ -132,7 +132,7 @@ func hostedDomainCheck(domain string) func(map[string]any) error {
 // make_google_blueprint.
 func New(cfg Config) (*ginoauth.Blueprint, error) {
 	provutil.FillCredentials(&cfg.Config, env)
-	if cfg.HostedDomain != "" && !oidc.HasScope(oidc.EffectiveScopes(cfg.Config, []string{"openid"}), "openid") {
+	if cfg.HostedDomain != "" && !provutil.HasScope(provutil.Scopes(cfg.Config, []string{"openid"}), "openid") {
 		return nil, fmt.Errorf("ginoauth: %s: config: HostedDomain needs the openid scope to verify the hd claim", name)
 	}
 	return provutil.New(Provider(cfg), cfg.Config, env)

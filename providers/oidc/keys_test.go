@@ -117,25 +117,6 @@ func TestScopesWithoutOpenID(t *testing.T) {
 	}
 }
 
-func TestHasScope(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		scopes []string
-		want   bool
-	}{
-		{[]string{"openid", "offline_access"}, true},
-		{[]string{"openid offline_access"}, true},
-		{[]string{"offline_access_extra"}, false},
-		{[]string{"xoffline_access"}, false},
-		{nil, false},
-	}
-	for _, tt := range tests {
-		if got := oidc.HasScope(tt.scopes, "offline_access"); got != tt.want {
-			t.Errorf("HasScope(%q): got %v, want %v", tt.scopes, got, tt.want)
-		}
-	}
-}
-
 func TestNewVerifierDirect(t *testing.T) {
 	t.Parallel()
 	op := newOP(t)

@@ -240,7 +240,7 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 	} else {
 		p.Profile = ClaimsProfile
 	}
-	if HasScope(effectiveScopes(cfg.Scopes, p.Scopes), gooidc.ScopeOpenID) {
+	if provutil.HasScope(provutil.Scopes(cfg.Config, p.Scopes), gooidc.ScopeOpenID) {
 		algs := cfg.SupportedSigningAlgs
 		if len(algs) == 0 {
 			algs = supportedAlgs(m.Algorithms)
@@ -291,31 +291,6 @@ func supportedAlgs(advertised []string) []string {
 
 // effectiveScopes is what a login asks for: the configured scopes, or the
 // provider's defaults when none are configured (nil).
-func effectiveScopes(configured, defaults []string) []string {
-	if configured != nil {
-		return configured
-	}
-	return defaults
-}
-
-// HasScope reports whether scope is one of scopes. Each element may itself
-// hold several space-separated scopes; the comparison is exact, so
-// "offline_access_extra" does not count as "offline_access".
-func HasScope(scopes []string, scope string) bool {
-	for _, s := range scopes {
-		if slices.Contains(strings.Fields(s), scope) {
-			return true
-		}
-	}
-	return false
-}
-
-// EffectiveScopes returns the scopes a blueprint built from cfg asks for:
-// cfg.Scopes when it is not nil, otherwise defaults. Presets use it to
-// decide on OpenID and refresh support.
-func EffectiveScopes(cfg ginoauth.Config, defaults []string) []string {
-	return effectiveScopes(cfg.Scopes, defaults)
-}
 
 func httpClient(hc *http.Client) *http.Client {
 	if hc == nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ginoauth/ginoauth"
@@ -98,4 +99,26 @@ func CheckHost(h, example string) error {
 		return fmt.Errorf("must be a host name such as %q", example)
 	}
 	return nil
+}
+
+// HasScope reports whether scope is one of scopes. Each element may itself
+// hold several space-separated scopes; the comparison is exact, so
+// "offline_access_extra" does not count as "offline_access".
+func HasScope(scopes []string, scope string) bool {
+	for _, s := range scopes {
+		if slices.Contains(strings.Fields(s), scope) {
+			return true
+		}
+	}
+	return false
+}
+
+// Scopes returns the scopes a blueprint built from cfg asks for:
+// cfg.Scopes when it is not nil, otherwise defaults. Presets use it to
+// decide on OpenID and refresh support.
+func Scopes(cfg ginoauth.Config, defaults []string) []string {
+	if cfg.Scopes != nil {
+		return cfg.Scopes
+	}
+	return defaults
 }

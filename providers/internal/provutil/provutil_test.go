@@ -71,3 +71,22 @@ func TestGetJSON(t *testing.T) {
 		t.Fatalf("a 503 answer: got %v", err)
 	}
 }
+
+func TestHasScope(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		scopes []string
+		want   bool
+	}{
+		{[]string{"openid", "offline_access"}, true},
+		{[]string{"openid offline_access"}, true},
+		{[]string{"offline_access_extra"}, false},
+		{[]string{"xoffline_access"}, false},
+		{nil, false},
+	}
+	for _, tt := range tests {
+		if got := HasScope(tt.scopes, "offline_access"); got != tt.want {
+			t.Errorf("HasScope(%q): got %v, want %v", tt.scopes, got, tt.want)
+		}
+	}
+}
