@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-contrib/sessions/cookie"
@@ -174,4 +175,56 @@ func ExampleConfig_chooser() {
 	fmt.Println(resp.StatusCode, strings.Contains(string(page), "Carol Danvers"))
 	// Output:
 	// 200 true
+}
+
+// Clock moves the provider's and the blueprint's time together: two hours
+// later every token has expired, and the next API call refreshes it, with
+// no waiting in the test.
+func ExampleClock() {
+	gin.SetMode(gin.TestMode)
+	var clk ginoauthtest.Clock
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
+	defer srv.Close()
+	srv.SetClock(clk.Now)
+	bp, err := ginoauth.New(srv.Provider(), ginoauth.Config{
+		ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(),
+		Now: clk.Now,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("example-authentication-key-32byt"))))
+	bp.Register(r.Group("/login"))
+	r.GET("/", bp.Required(), func(c *gin.Context) {
+		client, err := bp.Client(c)
+		if err != nil {
+			c.Status(http.StatusUnauthorized)
+			return
+		}
+		resp, err := client.Get("whoami")
+		if err != nil {
+			c.Status(http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+		c.Status(resp.StatusCode)
+	})
+	app := httptest.NewServer(r)
+	defer app.Close()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+
+	for _, wait := range []time.Duration{0, 2 * time.Hour} {
+		clk.Advance(wait)
+		resp, err := browser.Get(app.URL + "/")
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, "refreshes:", srv.Grants("refresh_token"))
+	}
+	// Output:
+	// 200 refreshes: 0
+	// 200 refreshes: 1
 }

@@ -47,3 +47,18 @@ func ExampleFromMetadata() {
 	fmt.Println(bp.Name(), p.Scopes, p.OpenID)
 	// Output: oidc [openid profile email] true
 }
+
+// ExampleFetchMetadata reads what discovery found that a blueprint does not
+// use itself, such as the end-session endpoint for logging out at the
+// provider. It needs the provider to be reachable, so it has no output
+// here.
+func ExampleFetchMetadata() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m, err := oidc.FetchMetadata(ctx, "https://id.example.com", oidc.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := oidc.FromMetadata(m, oidc.Config{Config: ginoauth.Config{ClientID: "client-id"}})
+	fmt.Println(p.Issuer, m.EndSessionURL, m.CodeChallengeMethods)
+}
