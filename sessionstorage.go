@@ -112,7 +112,9 @@ type sessionRef struct {
 	// changed is not decoded again.
 	last *Token
 	raw  string
-	// namesFor is the refresh token whose handoff names namesOf holds.
+	// namesFor is the refresh token whose handoff names namesOf holds;
+	// nmu guards them (LockRefresh runs without mu).
+	nmu      sync.Mutex
 	namesFor string
 	namesOf  handoffNames
 }
@@ -266,6 +268,8 @@ func handoffNamesOf(refreshToken string) handoffNames {
 // for the refresh token it last saw (a refresh asks for them up to three
 // times).
 func (r *sessionRef) names(refreshToken string) handoffNames {
+	r.nmu.Lock()
+	defer r.nmu.Unlock()
 	if r.namesFor != refreshToken || r.namesOf.lock == "" {
 		r.namesFor, r.namesOf = refreshToken, handoffNamesOf(refreshToken)
 	}
