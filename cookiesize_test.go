@@ -198,7 +198,7 @@ func TestForcedLoginStartsCannotBlockLogins(t *testing.T) {
 	t.Parallel()
 	a := newBigTokenApp(t)
 	b := newCookieBrowser(t, a.ts.URL)
-	// The longest next SafeNext accepts, and one just short enough to be
+	// The longest next the login accepts, and one just short enough to be
 	// kept with the login.
 	for _, n := range []int{2047, 500} {
 		next := "/" + strings.Repeat("n", n)

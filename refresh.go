@@ -20,10 +20,10 @@ var errNotRefreshable = errors.New("no refresh token")
 //	provider → Swap(old, new); on conflict use the winner's token → unlock
 //
 // It runs under a context detached from the caller's cancellation, bounded
-// by Config.Timeout, so a client that disconnects mid-refresh never loses
-// the rotated token. A refresh the provider refuses, or a dead token that
-// cannot be refreshed, deletes the token (if it is still the one seen) and
-// returns an error matching KindReauthRequired.
+// by the HTTP client's Timeout, so a client that disconnects mid-refresh
+// never loses the rotated token. A refresh the provider refuses, or a dead
+// token that cannot be refreshed, deletes the token (if it is still the one
+// seen) and returns an error matching KindReauthRequired.
 func (b *Blueprint) refresh(ctx context.Context, ref TokenRef, seen *Token, dead bool) (*Token, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout())
 	defer cancel()
