@@ -79,7 +79,7 @@ func TestSessionCodecRejectsCorruptValues(t *testing.T) {
 		"t10:" + strings.Repeat("0:", 8), // no access token
 		"t11:a0:0:3:abc0:0:0:0:0:",       // expiry not a number
 		"t11:a0:0:0:0:0:0:0:4:null",      // Extra not an object
-		"{",
+		"{", "null",
 	} {
 		if tok, err := decodeSessionToken([]byte(bad)); err == nil {
 			t.Errorf("decode %q: got %+v, want an error", bad, tok)

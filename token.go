@@ -166,7 +166,11 @@ func unmarkClaims(extra map[string]any, idToken string) {
 
 // UnmarshalJSON decodes what MarshalJSON produced. It rejects a token
 // without an access token, so a corrupt row is never mistaken for a login.
+// JSON null leaves t unchanged, as encoding/json expects.
 func (t *Token) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
 	var d tokenJSON
 	if err := json.Unmarshal(data, &d); err != nil {
 		return fmt.Errorf("ginoauth: decode token: %w", err)
@@ -197,6 +201,9 @@ func unmarshalToken(data []byte) (*Token, error) {
 	t := new(Token)
 	if err := t.UnmarshalJSON(data); err != nil {
 		return nil, err
+	}
+	if t.AccessToken == "" { // JSON null
+		return nil, errors.New("ginoauth: decode token: no access token")
 	}
 	return t, nil
 }

@@ -112,6 +112,34 @@ func TestTokenDecodeReportsTheCause(t *testing.T) {
 	}
 }
 
+// TestTokenInJSONDocuments: a Token field of a larger JSON document decodes
+// and encodes with the token's own encoding, null leaves it empty, and an
+// object without an access token is refused.
+func TestTokenInJSONDocuments(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Tok  ginoauth.Token  `json:"tok"`
+		Next *ginoauth.Token `json:"next"`
+	}
+	if err := json.Unmarshal([]byte(`{"tok":{"access_token":"a","scopes":["x"]},"next":null}`), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tok.AccessToken != "a" || len(doc.Tok.Scopes) != 1 || doc.Next != nil {
+		t.Errorf("got %+v", doc)
+	}
+	var empty struct{ Tok ginoauth.Token }
+	if err := json.Unmarshal([]byte(`{"Tok":null}`), &empty); err != nil || empty.Tok.AccessToken != "" {
+		t.Errorf("null: got %+v, %v", empty, err)
+	}
+	if err := json.Unmarshal([]byte(`{"tok":{"token_type":"Bearer"}}`), &doc); err == nil {
+		t.Error("a token without an access token decoded")
+	}
+	out, err := json.Marshal(doc.Tok)
+	if err != nil || !strings.Contains(string(out), `"access_token":"a"`) {
+		t.Errorf("encode: got %s, %v", out, err)
+	}
+}
+
 // TestTokenLifetimeMargin: the early expiry is 10 s, or a quarter of the
 // token's lifetime when that is shorter.
 func TestTokenLifetimeMargin(t *testing.T) {

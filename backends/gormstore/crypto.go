@@ -186,6 +186,9 @@ func (s *Store) decode(stored, provider string, a *Account) (*ginoauth.Token, er
 	if err := t.UnmarshalJSON(data); err != nil { // one pass over data
 		return nil, fmt.Errorf("gormstore: account %d: %w", a.ID, err)
 	}
+	if t.AccessToken == "" { // the column held JSON null
+		return nil, fmt.Errorf("gormstore: account %d: decode token: no access token", a.ID)
+	}
 	return t, nil
 }
 
