@@ -191,3 +191,22 @@ func TestSwapComparesTheRowVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestCorruptRowsAreNoToken: a token column that is not a token (JSON
+// null, an object without an access token, not JSON) is an error that
+// names the account, never a token with an empty access token.
+func TestCorruptRowsAreNoToken(t *testing.T) {
+	db := openSQLite(t)
+	s := newStore(t, db, gormstore.Config{UserID: contextUser})
+	now := time.Now().UTC()
+	for i, stored := range []string{"null", `{"token_type":"Bearer"}`, "not json"} {
+		uid := fmt.Sprint("corrupt-", i)
+		if err := db.Table(s.Table()).Create(&gormstore.Account{Provider: "github", UserID: ptr(uid), Token: stored, Version: 1, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+			t.Fatal(err)
+		}
+		got, err := tokenOf(s, ginContext(t, uid), "github")
+		if err == nil || got != nil || !strings.Contains(err.Error(), "account") {
+			t.Errorf("stored %q: got %v, %v; want an error naming the account", stored, got, err)
+		}
+	}
+}
