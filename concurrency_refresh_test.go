@@ -306,6 +306,7 @@ func TestNothingSecretIsLogged(t *testing.T) {
 	}
 }
 
+// safeBuffer is a concurrency-safe log sink.
 type safeBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

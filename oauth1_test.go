@@ -129,24 +129,6 @@ func o1FlipSignature(r *http.Request) {
 	r.Header.Set("Authorization", strings.Replace(h, m[0], `oauth_signature="`+url.QueryEscape(base64.StdEncoding.EncodeToString(sig))+`"`, 1))
 }
 
-// o1Log is a concurrency-safe log sink.
-type o1Log struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *o1Log) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *o1Log) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // o1App is the shared test app (internal/testkit) with one blueprint
 // mounted at /login, a debug log and the provider traffic on wire.
 type o1App struct {
@@ -154,7 +136,7 @@ type o1App struct {
 	t    *testing.T
 	bp   *ginoauth.Blueprint
 	ts   *httptest.Server
-	log  *o1Log
+	log  *safeBuffer
 	wire *o1Wire
 
 	mu      sync.Mutex
@@ -167,7 +149,7 @@ type o1App struct {
 // transport already.
 func o1NewApp(t *testing.T, cfg ginoauth.Config, build func(ginoauth.Config) (*ginoauth.Blueprint, error)) *o1App {
 	t.Helper()
-	a := &o1App{t: t, log: &o1Log{}}
+	a := &o1App{t: t, log: &safeBuffer{}}
 	base := http.DefaultTransport
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		base = cfg.HTTPClient.Transport

@@ -200,3 +200,26 @@ func interopO2Login(t *testing.T, b *interopBrowser, appURL string) *url.URL {
 	cb := b.redirect(authURL.String())
 	return b.redirect(cb.String())
 }
+
+// postTokenForm posts form to a token endpoint with HTTP Basic client
+// credentials, as a client of the provider's own would, and returns the
+// status and the decoded JSON answer.
+func postTokenForm(t *testing.T, tokenURL string, form url.Values, clientID, secret string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tr map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, tr
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -218,24 +217,9 @@ func TestInteropOAuth2PKCEVerifiedByServer(t *testing.T) {
 			if tt.verifier != "" {
 				form.Set("code_verifier", tt.verifier)
 			}
-			req, err := http.NewRequest(http.MethodPost, p.ts.URL+"/token", strings.NewReader(form.Encode()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(interopClientID, interopClientSecret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var tr map[string]any
-			err = json.NewDecoder(resp.Body).Decode(&tr)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != tt.wantStatus || tr["error"] != tt.wantError {
-				t.Errorf("direct exchange: got %d %v, want %d %s", resp.StatusCode, tr["error"], tt.wantStatus, tt.wantError)
+			status, tr := postTokenForm(t, p.ts.URL+"/token", form, interopClientID, interopClientSecret)
+			if status != tt.wantStatus || tr["error"] != tt.wantError {
+				t.Errorf("direct exchange: got %d %v, want %d %s", status, tr["error"], tt.wantStatus, tt.wantError)
 			}
 			if _, ok := tr["access_token"]; ok {
 				t.Errorf("direct exchange: got an access token, want none")

@@ -1,10 +1,8 @@
 package interop_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -39,24 +37,9 @@ func TestInteropOIDCPKCEVerifiedByServer(t *testing.T) {
 			if tt.verifier != "" {
 				form.Set("code_verifier", tt.verifier)
 			}
-			req, err := http.NewRequest(http.MethodPost, p.disc.Token, strings.NewReader(form.Encode()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(interopOIDCClient, interopOIDCSecret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var tr map[string]any
-			err = json.NewDecoder(resp.Body).Decode(&tr)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != http.StatusBadRequest || tr["error"] != tt.wantError {
-				t.Errorf("direct exchange: got %d %v, want 400 %s", resp.StatusCode, tr["error"], tt.wantError)
+			status, tr := postTokenForm(t, p.disc.Token, form, interopOIDCClient, interopOIDCSecret)
+			if status != http.StatusBadRequest || tr["error"] != tt.wantError {
+				t.Errorf("direct exchange: got %d %v, want 400 %s", status, tr["error"], tt.wantError)
 			}
 			if _, ok := tr["access_token"]; ok {
 				t.Errorf("direct exchange: got an access token, want none")
