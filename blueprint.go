@@ -37,6 +37,7 @@ type Blueprint struct {
 	loginPath, authorizedPath string
 	mountedLogin              string // absolute path of the login route once registered
 	mountedAuthorized         string
+	mountedLoggedOut          string
 
 	origins *http.CrossOriginProtection // for Config.LoginPOSTOnly
 	locks   keyedlock.Mutexes           // in-process refresh locks, by token
@@ -211,13 +212,22 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 		// RFC 6749 section 2.3.1: servers must support HTTP Basic.
 		endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	}
+	secret := cfg.ClientSecret
+	if cfg.ClientAssertion != nil {
+		if cfg.ClientSecretFunc != nil {
+			return nil, configError(name, "ClientAssertion and ClientSecretFunc cannot be combined")
+		}
+		// The assertion goes in the form body beside client_id, and no
+		// secret goes anywhere (captureTransport adds the assertion).
+		secret, endpoint.AuthStyle = "", oauth2.AuthStyleInParams
+	}
 	scopes := p.Scopes
 	if cfg.Scopes != nil {
 		scopes = cfg.Scopes
 	}
 	b.oauth = oauth2.Config{
 		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
+		ClientSecret: secret,
 		Endpoint:     endpoint,
 		Scopes:       append([]string(nil), scopes...),
 	}
@@ -260,6 +270,13 @@ func (b *Blueprint) Name() string { return b.name }
 // The login route redirects to the provider. A "next" query or form
 // parameter, if it is a same-site path, is where the browser goes after the
 // login.
+//
+// For OpenID providers Register also mounts the logout routes (see
+// [Blueprint.EndSession] and Hooks.BackChannelLogout): GET
+// "/{name}/logged-out", when the provider has an end-session endpoint, and
+// POST "/{name}/backchannel-logout", the back-channel logout URI to
+// register with the provider, when it verifies logout tokens and the
+// storage (SubjectLogout) or the BackChannelLogout hook can act on them.
 func (b *Blueprint) Register(r gin.IRouter) {
 	base := ""
 	if g, ok := r.(interface{ BasePath() string }); ok {
@@ -267,12 +284,19 @@ func (b *Blueprint) Register(r gin.IRouter) {
 	}
 	b.mountedLogin = base + b.loginPath
 	b.mountedAuthorized = base + b.authorizedPath
+	b.mountedLoggedOut = base + b.loggedOutRoute()
 	login, authorized := b.loginHandler(), b.authorizedHandler()
 	r.GET(b.loginPath, login) // 405 with LoginPOSTOnly
 	r.POST(b.loginPath, login)
 	r.GET(b.authorizedPath, authorized)
 	if b.provider.FormPostCallback {
 		r.POST(b.authorizedPath, authorized)
+	}
+	if b.provider.EndSessionURL != "" {
+		r.GET(b.loggedOutRoute(), b.loggedOutHandler())
+	}
+	if b.backChannelEnabled() {
+		r.POST(b.backChannelRoute(), b.backChannelHandler())
 	}
 }
 

@@ -109,7 +109,7 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 	for k, v := range b.cfg.TokenParams {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
-	capture := &captureTransport{base: b.baseTransport()}
+	capture := &captureTransport{base: b.baseTransport(), auth: b.assertion()}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
 	ot, err := cfg.Exchange(ctx, code, opts...)
 	if err != nil {

@@ -33,6 +33,16 @@ type Config struct {
 	// ClientSecretFunc, when set, is called for a fresh client secret before
 	// every token request (Apple's short-lived JWT secret). Optional.
 	ClientSecretFunc func(ctx context.Context) (string, error)
+	// ClientAssertion, when set, authenticates the client with a signed
+	// JWT instead of a client secret (RFC 7523 section 2.2: the
+	// client_secret_jwt and private_key_jwt methods of OpenID Connect Core
+	// section 9) at the token endpoint, for the code exchange and every
+	// refresh, and at the revocation endpoint. It is called for each of
+	// those requests with the Provider's Issuer ("" when it has none) and
+	// the URL of the endpoint, and returns the assertion; ClientSecret is
+	// then never sent. Package clientauth builds it. Optional. It cannot
+	// be combined with ClientSecretFunc.
+	ClientAssertion func(ctx context.Context, issuer, endpoint string) (string, error)
 
 	// Scopes are the scopes to request. Optional. Default Provider.Scopes.
 	Scopes []string

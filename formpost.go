@@ -28,13 +28,15 @@ const (
 	maxResubmitValue  = 8 << 10
 )
 
-var resubmitPage = template.Must(template.New("resubmit").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Signing in</title>
+// postPage is a page that posts hidden fields from the browser at once:
+// a form_post callback posted again from this site, or the RP-initiated
+// logout request, which carries an ID token that must not go in a URL.
+var postPage = template.Must(template.New("post").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"></head>
 <body><form method="post" action="{{.Action}}">
 {{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
-{{end}}<input type="hidden" name="` + resubmitField + `" value="1">
-<noscript><p>Press the button to finish signing in.</p><button type="submit">Continue</button></noscript>
+{{end}}<noscript><p>Press the button to continue.</p><button type="submit">Continue</button></noscript>
 </form><script nonce="{{.Nonce}}">document.forms[0].submit()</script></body></html>
 `))
 
@@ -69,11 +71,18 @@ func (b *Blueprint) resubmit(c *gin.Context, q url.Values) {
 	for _, k := range names {
 		fields = append(fields, formField{k, q.Get(k)})
 	}
+	fields = append(fields, formField{resubmitField, "1"})
+	writePostPage(c, "Signing in", b.mountedAuthorized, "'self'", fields)
+}
+
+// writePostPage answers with postPage, allowed by its Content Security
+// Policy to post to formAction only.
+func writePostPage(c *gin.Context, title, action, formAction string, fields []formField) {
 	nonce := rand.Text()
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer")
-	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action 'self'; frame-ancestors 'none'")
+	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+formAction+"; frame-ancestors 'none'")
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
-	_ = resubmitPage.Execute(c.Writer, map[string]any{"Action": b.mountedAuthorized, "Fields": fields, "Nonce": nonce})
+	_ = postPage.Execute(c.Writer, map[string]any{"Title": title, "Action": action, "Fields": fields, "Nonce": nonce})
 }

@@ -44,6 +44,16 @@ type Hooks struct {
 	// the request's or job's context but not its cancellation: the refresh
 	// and this hook complete even when the client has gone away.
 	TokenRefreshed func(ctx context.Context, bp *Blueprint, t *Token)
+
+	// BackChannelLogout runs for each verified OpenID Connect back-channel
+	// logout token, after the storage deleted the account's tokens (if it
+	// implements SubjectLogout): the app ends the sessions of the provider
+	// account subject ("sub"), or of the provider session sessionID ("sid",
+	// the claim of the same name in the ID token's claims, kept in the
+	// token's "id_token_claims" extra field); either may be empty. ctx is
+	// not canceled when the provider hangs up. An error answers the
+	// provider with 400, as the specification asks.
+	BackChannelLogout func(ctx context.Context, bp *Blueprint, subject, sessionID string) error
 }
 
 const (

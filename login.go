@@ -201,6 +201,16 @@ func (b *Blueprint) callbackURL(c *gin.Context) string {
 	if b.cfg.RedirectURL != "" {
 		return b.cfg.RedirectURL
 	}
+	path := b.mountedAuthorized
+	if path == "" {
+		path = b.authorizedPath
+	}
+	return b.requestOrigin(c) + path
+}
+
+// requestOrigin is the scheme and host the browser used for this request,
+// from the connection or, behind a trusted proxy, its forwarding headers.
+func (b *Blueprint) requestOrigin(c *gin.Context) string {
 	scheme, host := "http", c.Request.Host
 	if c.Request.TLS != nil {
 		scheme = "https"
@@ -215,11 +225,7 @@ func (b *Blueprint) callbackURL(c *gin.Context) string {
 			}
 		}
 	}
-	path := b.mountedAuthorized
-	if path == "" {
-		path = b.authorizedPath
-	}
-	return scheme + "://" + host + path
+	return scheme + "://" + host
 }
 
 func (b *Blueprint) trustedPeer(r *http.Request) bool {

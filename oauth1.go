@@ -79,7 +79,7 @@ type OAuth1Provider struct {
 //
 // Config.ClientID is the consumer key; Config.ClientSecret the consumer
 // secret, required for HMAC-SHA1. Config fields that have no OAuth 1
-// meaning (Scopes, TokenParams, ClientSecretFunc) are refused. NewOAuth1
+// meaning (Scopes, TokenParams, ClientSecretFunc, ClientAssertion) are refused. NewOAuth1
 // never panics; a configuration mistake is an *Error of kind KindConfig.
 func NewOAuth1(p OAuth1Provider, cfg Config) (*Blueprint, error) {
 	name := cfg.Name
@@ -120,6 +120,8 @@ func NewOAuth1(p OAuth1Provider, cfg Config) (*Blueprint, error) {
 		return nil, configError(name, "TokenParams have no meaning in OAuth 1.0a")
 	case cfg.ClientSecretFunc != nil:
 		return nil, configError(name, "ClientSecretFunc is not supported in OAuth 1.0a")
+	case cfg.ClientAssertion != nil:
+		return nil, configError(name, "ClientAssertion is not supported in OAuth 1.0a")
 	}
 	b, err := newBlueprint(Provider{
 		Name:       p.Name,

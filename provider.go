@@ -20,6 +20,9 @@ type Provider struct {
 	// RevocationURL is the RFC 7009 token revocation endpoint used by
 	// [Blueprint.Logout]. Optional.
 	RevocationURL string
+	// EndSessionURL is the OpenID Connect RP-Initiated Logout endpoint
+	// that [Blueprint.EndSession] sends the browser to. Optional.
+	EndSessionURL string
 	// RevokeAccessToken makes Logout revoke the access token even when
 	// there is a refresh token, for providers whose revocation endpoint
 	// accepts only access tokens (Twitch). Optional. Default: the refresh
@@ -77,6 +80,12 @@ type Provider struct {
 	// "id_token_claims" extra field. providers/oidc's NewVerifier builds
 	// one. Optional.
 	VerifyIDToken func(ctx context.Context, clientID, rawIDToken, nonce string) (claims map[string]any, err error)
+	// VerifyLogoutToken checks an OpenID Connect Back-Channel Logout token
+	// (signature, issuer, audience clientID, iat, jti replay, the events
+	// claim, sub or sid, no nonce) and returns its claims. With it, Register
+	// mounts the back-channel logout route. providers/oidc builds one with
+	// the ID token verifier. Optional.
+	VerifyLogoutToken func(ctx context.Context, clientID, rawLogoutToken string) (claims map[string]any, err error)
 	// FormPostCallback accepts the callback as a cross-site POST
 	// (response_mode=form_post, as Apple sends it) without loosening the
 	// session cookie's SameSite setting: a POST that arrives without the

@@ -55,17 +55,41 @@ func (e *providerError) Unwrap() error { return e.cause }
 // captureTransport keeps the body of the token endpoint's response, so no
 // field of it is lost (x/oauth2 exposes only the ones it knows). It adds
 // extra to the request's form body (x/oauth2's refresh takes no extra
-// parameters).
+// parameters), and the client assertion when the client authenticates
+// with one.
 type captureTransport struct {
 	base  http.RoundTripper
 	extra map[string]string
+	auth  *assertionAuth
 	body  []byte
+}
+
+// assertionAuth makes the client assertions of Config.ClientAssertion.
+type assertionAuth struct {
+	sign   func(ctx context.Context, issuer, endpoint string) (string, error)
+	issuer string
+}
+
+// clientAssertionType is RFC 7523 section 2.2's client_assertion_type.
+const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// add puts a fresh assertion for endpoint into form.
+func (a *assertionAuth) add(ctx context.Context, form url.Values, endpoint *url.URL) error {
+	u := *endpoint
+	u.RawQuery, u.Fragment = "", ""
+	jwt, err := a.sign(ctx, a.issuer, u.String())
+	if err != nil {
+		return fmt.Errorf("ClientAssertion: %w", err)
+	}
+	form.Set("client_assertion_type", clientAssertionType)
+	form.Set("client_assertion", jwt)
+	return nil
 }
 
 const maxTokenResponse = 1 << 20
 
 func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if len(t.extra) > 0 && r.Body != nil {
+	if (len(t.extra) > 0 || t.auth != nil) && r.Body != nil {
 		raw, err := io.ReadAll(io.LimitReader(r.Body, maxTokenResponse))
 		r.Body.Close()
 		if err != nil {
@@ -77,6 +101,11 @@ func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		for k, v := range t.extra {
 			form.Set(k, v)
+		}
+		if t.auth != nil {
+			if err := t.auth.add(r.Context(), form, r.URL); err != nil {
+				return nil, err
+			}
 		}
 		enc := form.Encode()
 		r = r.Clone(r.Context())
@@ -236,29 +265,16 @@ func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 		form.Set("token", t.AccessToken)
 		form.Set("token_type_hint", "access_token")
 	}
-	secret := b.oauth.ClientSecret
-	if b.cfg.ClientSecretFunc != nil {
-		s, err := b.cfg.ClientSecretFunc(ctx)
-		if err != nil {
-			return fmt.Errorf("ginoauth: %s: revoke: ClientSecretFunc: %w", b.name, err)
-		}
-		secret = s
-	}
-	inParams := b.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInParams
-	if inParams || secret == "" {
-		form.Set("client_id", b.oauth.ClientID)
-		if secret != "" {
-			form.Set("client_secret", secret)
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, nil)
 	if err != nil {
 		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if !inParams && secret != "" {
-		req.SetBasicAuth(url.QueryEscape(b.oauth.ClientID), url.QueryEscape(secret))
+	if err := b.authenticate(ctx, req, form); err != nil {
+		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, err)
 	}
+	enc := form.Encode()
+	req.Body, req.ContentLength = io.NopCloser(strings.NewReader(enc)), int64(len(enc))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := b.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("ginoauth: %s: revoke: %w", b.name, redactURLError(err))
@@ -271,6 +287,43 @@ func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 		return fmt.Errorf("ginoauth: %s: revoke: provider answered %s", b.name, strconv.Itoa(resp.StatusCode))
 	}
 	return nil
+}
+
+// authenticate adds the client's credentials to a request that is not
+// made through x/oauth2 (revocation): an assertion, or the client secret in
+// the header or the form as the endpoint's AuthStyle says, or client_id
+// alone for a public client.
+func (b *Blueprint) authenticate(ctx context.Context, req *http.Request, form url.Values) error {
+	form.Set("client_id", b.oauth.ClientID)
+	if a := b.assertion(); a != nil {
+		return a.add(ctx, form, req.URL)
+	}
+	secret := b.oauth.ClientSecret
+	if b.cfg.ClientSecretFunc != nil {
+		s, err := b.cfg.ClientSecretFunc(ctx)
+		if err != nil {
+			return fmt.Errorf("ClientSecretFunc: %w", err)
+		}
+		secret = s
+	}
+	switch {
+	case secret == "":
+	case b.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInParams:
+		form.Set("client_secret", secret)
+	default:
+		form.Del("client_id")
+		req.SetBasicAuth(url.QueryEscape(b.oauth.ClientID), url.QueryEscape(secret))
+	}
+	return nil
+}
+
+// assertion is the client assertion maker, or nil when the client
+// authenticates with its secret.
+func (b *Blueprint) assertion() *assertionAuth {
+	if b.cfg.ClientAssertion == nil {
+		return nil
+	}
+	return &assertionAuth{sign: b.cfg.ClientAssertion, issuer: b.provider.Issuer}
 }
 
 // redactURLError drops the URL from a *url.Error, which may carry a query.
@@ -298,7 +351,7 @@ func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token
 	if err := b.freshSecret(ctx, cfg); err != nil {
 		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: err}
 	}
-	capture := &captureTransport{base: b.baseTransport(), extra: b.provider.RefreshParams}
+	capture := &captureTransport{base: b.baseTransport(), extra: b.provider.RefreshParams, auth: b.assertion()}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
 	ot, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
 	if err != nil {

@@ -126,7 +126,7 @@ func TestTenantChecks(t *testing.T) {
 			cfg.ClientID = "cid"
 			cfg.HTTPClient = server(t)
 			p := azure.Provider(cfg)
-			claims := map[string]any{"iss": tt.iss, "aud": "cid", "sub": "s", "nonce": "n", "exp": time.Now().Add(time.Hour).Unix()}
+			claims := map[string]any{"iss": tt.iss, "aud": "cid", "sub": "s", "nonce": "n", "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
 			if tt.tid != "" {
 				claims["tid"] = tt.tid
 			}

@@ -133,7 +133,7 @@ func TestHostedDomain(t *testing.T) {
 				Config:       ginoauth.Config{ClientID: "cid", HTTPClient: googleServer(t, "{}", &revoked)},
 			})
 			claims := map[string]any{"iss": "https://accounts.google.com", "aud": "cid", "sub": "1", "nonce": "n-1",
-				"exp": time.Now().Add(time.Hour).Unix()}
+				"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
 			if tt.hd != nil {
 				claims["hd"] = tt.hd
 			}

@@ -85,7 +85,7 @@ func TestLinkedIn(t *testing.T) {
 	t.Run("nonce", func(t *testing.T) {
 		p := linkedin.Provider(cfg)
 		base := map[string]any{"iss": "https://www.linkedin.com/oauth", "aud": "cid", "sub": "q9Xr2LmT",
-			"exp": time.Now().Add(time.Hour).Unix()}
+			"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()}
 		raw, err := s.Sign(base) // LinkedIn sends no nonce
 		if err != nil {
 			t.Fatal(err)

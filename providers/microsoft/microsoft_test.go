@@ -47,7 +47,7 @@ func TestPersonalAccountsOnly(t *testing.T) {
 		{"72f988bf-86f1-41af-91ab-2d7cd011db47", false},
 	} {
 		raw, err := s.Sign(map[string]any{"iss": "https://login.microsoftonline.com/" + tc.tid + "/v2.0", "tid": tc.tid,
-			"aud": "cid", "sub": "s", "nonce": "n", "exp": time.Now().Add(time.Hour).Unix()})
+			"aud": "cid", "sub": "s", "nonce": "n", "exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ginoauth/ginoauth"
+	"github.com/ginoauth/ginoauth/clientauth"
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
@@ -67,6 +69,19 @@ type Config struct {
 	// Optional. Default: those the discovery document lists that go-oidc
 	// supports, or RS256.
 	SupportedSigningAlgs []string
+
+	// UserInfoTokenInBody sends the userinfo request as a POST with the
+	// access token in the form body (RFC 6750 section 2.2) instead of the
+	// Authorization header, for providers that take it only there.
+	// Optional. Default false.
+	UserInfoTokenInBody bool
+
+	// ClaimsProviders maps the issuer of aggregated or distributed claims
+	// (OpenID Connect Core section 5.6.2) to the URL of its JSON Web Key
+	// Set. Claims signed by the provider itself need no entry. Claims
+	// from any other source are left as references in the profile's Raw,
+	// never taken on trust. Optional.
+	ClaimsProviders map[string]string
 }
 
 // Metadata lists an OpenID provider's endpoints and capabilities, as its
@@ -138,11 +153,37 @@ func New(ctx context.Context, cfg Config) (*ginoauth.Blueprint, error) {
 		return nil, errors.New("ginoauth: oidc: config: Issuer is required")
 	}
 	provutil.FillCredentials(&cfg.Config, envPrefix)
-	p, err := Discover(ctx, cfg.Issuer, cfg)
+	m, err := FetchMetadata(ctx, cfg.Issuer, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return provutil.New(p, cfg.Config, envPrefix)
+	if err := chooseClientAuth(&cfg.Config, m); err != nil {
+		return nil, err
+	}
+	return provutil.New(FromMetadata(m, cfg), cfg.Config, envPrefix)
+}
+
+// chooseClientAuth picks client_secret_jwt when the token endpoint accepts
+// none of the methods that send the secret itself, and refuses a provider
+// that accepts only private_key_jwt when no ClientAssertion is set.
+func chooseClientAuth(cfg *ginoauth.Config, m Metadata) error {
+	methods := m.TokenEndpointAuthMethods
+	if cfg.ClientAssertion != nil || len(methods) == 0 || cfg.ClientSecret == "" ||
+		slices.Contains(methods, "client_secret_basic") || slices.Contains(methods, "client_secret_post") {
+		return nil
+	}
+	if slices.Contains(methods, "client_secret_jwt") {
+		a, err := clientauth.SecretJWT(cfg.ClientID, cfg.ClientSecret, clientauth.Options{})
+		if err != nil {
+			return fmt.Errorf("ginoauth: oidc: the token endpoint takes client_secret_jwt: %w", err)
+		}
+		cfg.ClientAssertion = a.Sign
+		return nil
+	}
+	if slices.Contains(methods, "private_key_jwt") {
+		return errors.New("ginoauth: oidc: the token endpoint takes only private_key_jwt: set Config.ClientAssertion (see package clientauth)")
+	}
+	return nil
 }
 
 // Discover fetches issuer's discovery document and returns the provider it
@@ -223,6 +264,7 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 			AuthStyle: authStyle(m.TokenEndpointAuthMethods),
 		},
 		RevocationURL: m.RevocationURL,
+		EndSessionURL: m.EndSessionURL,
 		APIBaseURL:    strings.TrimSuffix(m.Issuer, "/") + "/",
 		Scopes:        defaultScopes(),
 	}
@@ -230,23 +272,13 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 		p.Issuer = m.Issuer
 		p.RequireIssuerParam = m.IssParameterSupported
 	}
-	if m.UserInfoURL != "" {
-		p.Profile = UserInfo(m.UserInfoURL)
-		if u, err := url.Parse(m.UserInfoURL); err == nil && u.Host != "" {
-			// The userinfo endpoint may be on another host than the
-			// issuer (Google's is): it gets the token too.
-			p.APIOrigins = append(p.APIOrigins, u.Scheme+"://"+u.Host)
-		}
-	} else {
-		p.Profile = ClaimsProfile
-	}
+	var j *jwtVerifier
 	if provutil.HasScope(provutil.Scopes(cfg.Config, p.Scopes), gooidc.ScopeOpenID) {
 		algs := cfg.SupportedSigningAlgs
 		if len(algs) == 0 {
 			algs = supportedAlgs(m.Algorithms)
 		}
-		p.OpenID = true
-		p.VerifyIDToken = NewVerifier(VerifierConfig{
+		j = newJWTVerifier(VerifierConfig{
 			Issuer:               m.Issuer,
 			JWKSURL:              m.JWKSURL,
 			ClientID:             cfg.ClientID,
@@ -256,6 +288,23 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 			CheckClaims:          cfg.CheckClaims,
 			HTTPClient:           cfg.HTTPClient,
 		})
+		j.claimsProviders = maps.Clone(cfg.ClaimsProviders)
+		p.OpenID = true
+		p.VerifyIDToken = j.idToken
+		p.VerifyLogoutToken = j.logoutToken
+	}
+	if m.UserInfoURL != "" {
+		p.Profile = userInfo(m.UserInfoURL, j, cfg.UserInfoTokenInBody)
+		if cfg.UserInfoTokenInBody {
+			p.AuthorizeRequest = bearerInBody(m.UserInfoURL)
+		}
+		if u, err := url.Parse(m.UserInfoURL); err == nil && u.Host != "" {
+			// The userinfo endpoint may be on another host than the
+			// issuer (Google's is): it gets the token too.
+			p.APIOrigins = append(p.APIOrigins, u.Scheme+"://"+u.Host)
+		}
+	} else {
+		p.Profile = ClaimsProfile
 	}
 	return p
 }
@@ -288,9 +337,6 @@ func supportedAlgs(advertised []string) []string {
 	}
 	return out
 }
-
-// effectiveScopes is what a login asks for: the configured scopes, or the
-// provider's defaults when none are configured (nil).
 
 func httpClient(hc *http.Client) *http.Client {
 	if hc == nil {

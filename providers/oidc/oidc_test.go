@@ -32,9 +32,10 @@ func newBlueprint(t *testing.T, op *testOP, res *result, mod func(*oidc.Config))
 	return engine(bp)
 }
 
+// TestIDTokenVerification: the verifier's rules that no conformance test
+// ID names (conformance_test.go has those).
 func TestIDTokenVerification(t *testing.T) {
 	t.Parallel()
-	_, evil := signers(t)
 	tests := []struct {
 		name    string
 		setup   func(op *testOP)
@@ -43,24 +44,6 @@ func TestIDTokenVerification(t *testing.T) {
 		check   func(t *testing.T, err error)
 	}{
 		{name: "valid"},
-		{
-			name:    "bad signature",
-			setup:   func(op *testOP) { op.signWith = evil },
-			wantErr: errAny,
-			check:   errContains("signature"),
-		},
-		{
-			name:    "wrong audience",
-			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["aud"] = "someone-else" } },
-			wantErr: errAny,
-			check:   errContains("audience"),
-		},
-		{
-			name:    "wrong issuer",
-			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["iss"] = "https://evil.example" } },
-			wantErr: errAny,
-			check:   errContains("issued by a different provider"),
-		},
 		{
 			name: "expired",
 			setup: func(op *testOP) {
@@ -73,16 +56,6 @@ func TestIDTokenVerification(t *testing.T) {
 					t.Errorf("got %v, want a *oidc.TokenExpiredError", err)
 				}
 			},
-		},
-		{
-			name:    "wrong nonce",
-			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { c["nonce"] = "another-login" } },
-			wantErr: oidc.ErrNonceMismatch,
-		},
-		{
-			name:    "missing nonce",
-			setup:   func(op *testOP) { op.mutate = func(c map[string]any) { delete(c, "nonce") } },
-			wantErr: oidc.ErrNonceMissing,
 		},
 		{
 			name:  "missing nonce allowed",

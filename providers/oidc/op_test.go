@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"encoding/json"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -63,6 +64,14 @@ type testOP struct {
 	hits        map[string]int
 	tokenForm   url.Values
 	tokenBasic  bool
+
+	// Scripted behaviours of the conformance cases.
+	doc        map[string]any                               // discovery fields added or replaced (nil deletes)
+	jwks       []byte                                       // served at /jwks instead of signer's set
+	signID     func(claims map[string]any) string           // signs ID tokens instead of signer
+	authCheck  func(r *http.Request) string                 // client authentication at /token and /revoke: "" accepts
+	userinfoFn func(w http.ResponseWriter, r *http.Request) // answers /userinfo instead
+	endSession url.Values                                   // the last end-session request
 }
 
 func newOP(t *testing.T) *testOP {
@@ -112,12 +121,33 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 		if op.authMethods != nil {
 			doc["token_endpoint_auth_methods_supported"] = op.authMethods
 		}
+		for k, v := range op.doc {
+			if v == nil {
+				delete(doc, k)
+			} else {
+				doc[k] = v
+			}
+		}
 		_ = json.NewEncoder(w).Encode(doc)
 	case path == "/jwks":
+		if op.jwks != nil {
+			_, _ = w.Write(op.jwks)
+			return
+		}
 		_, _ = w.Write(op.signer.JWKS())
-	case path == "/token":
+	case path == "/revoke" || path == "/token":
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		if op.authCheck != nil {
+			if msg := op.authCheck(r); msg != "" {
+				w.WriteHeader(http.StatusUnauthorized)
+				_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": msg})
+				return
+			}
+		}
+		if path == "/revoke" {
 			return
 		}
 		op.tokenForm = r.PostForm
@@ -147,23 +177,43 @@ func (op *testOP) serve(w http.ResponseWriter, r *http.Request) {
 			} else if op.mutate != nil {
 				op.mutate(claims)
 			}
-			s := op.signer
-			if op.signWith != nil {
-				s = op.signWith
+			if op.signID != nil {
+				resp["id_token"] = op.signID(claims)
+			} else {
+				s := op.signer
+				if op.signWith != nil {
+					s = op.signWith
+				}
+				raw, err := s.Sign(claims)
+				if err != nil {
+					op.t.Errorf("sign: %v", err)
+				}
+				resp["id_token"] = raw
 			}
-			raw, err := s.Sign(claims)
-			if err != nil {
-				op.t.Errorf("sign: %v", err)
-			}
-			resp["id_token"] = raw
 		}
 		_ = json.NewEncoder(w).Encode(resp)
 	case path == "/userinfo":
+		if op.userinfoFn != nil {
+			op.userinfoFn(w, r)
+			return
+		}
 		if r.Header.Get("Authorization") != "Bearer at-1" {
 			http.Error(w, "no token", http.StatusUnauthorized)
 			return
 		}
 		_ = json.NewEncoder(w).Encode(op.userinfo)
+	case path == "/logout":
+		// RP-Initiated Logout 1.0: GET or POST.
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		op.endSession = r.Form
+		back := r.Form.Get("post_logout_redirect_uri")
+		if back == "" {
+			return
+		}
+		http.Redirect(w, r, back+"?state="+url.QueryEscape(r.Form.Get("state")), http.StatusFound)
 	default:
 		http.NotFound(w, r)
 	}
@@ -212,13 +262,21 @@ type result struct {
 	err   *ginoauth.Error
 	token *ginoauth.Token
 	auth  *url.URL
+
+	// With readProfile set, the Authorized hook reads the profile.
+	readProfile bool
+	profile     *ginoauth.Profile
+	profileErr  error
 }
 
 func hooks(res *result) ginoauth.Hooks {
 	return ginoauth.Hooks{
 		Error: func(_ *gin.Context, _ *ginoauth.Blueprint, err *ginoauth.Error) { res.err = err },
-		Authorized: func(_ *gin.Context, _ *ginoauth.Blueprint, t *ginoauth.Token) error {
+		Authorized: func(c *gin.Context, bp *ginoauth.Blueprint, t *ginoauth.Token) error {
 			res.token = t.Clone()
+			if res.readProfile {
+				res.profile, res.profileErr = bp.Profile(c)
+			}
 			return nil
 		},
 	}
@@ -232,6 +290,20 @@ func run(t *testing.T, r http.Handler, op *testOP, name string, res *result, ext
 	q := url.Values{"code": {"code-1"}, "state": {loc.Query().Get("state")}}
 	maps.Copy(q, extra)
 	res.w = callback(r, "/login/"+name+"/authorized", q, cookies)
+}
+
+func httptestRequest(method, path string, body io.Reader, cookies []*http.Cookie) *http.Request {
+	req := httptest.NewRequest(method, path, body)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	return req
+}
+
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
 }
 
 // countingTransport counts requests and passes them on.

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ginoauth/ginoauth"
-	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
 // claims are the standard claims (OpenID Connect Core section 5.1) that the
@@ -113,11 +115,49 @@ func ClaimsProfile(_ context.Context, _ *http.Client, t *ginoauth.Token) (*ginoa
 // endpoint at url (absolute, or relative to the provider's API base URL)
 // and maps its standard claims with [ProfileFromJSON]. When the token has
 // verified ID token claims, the userinfo sub must equal the ID token's.
+// It accepts JSON answers only: [FromMetadata]'s profile function also
+// verifies signed ones (application/jwt) with the provider's keys and
+// resolves aggregated and distributed claims.
 func UserInfo(url string) func(ctx context.Context, client *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
+	return userInfo(url, nil, false)
+}
+
+// maxUserInfo bounds a userinfo or claims source answer.
+const maxUserInfo = 1 << 20
+
+func userInfo(url string, j *jwtVerifier, inBody bool) func(ctx context.Context, client *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
 	return func(ctx context.Context, client *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
-		var c claims
-		raw, err := provutil.GetJSON(ctx, client, url, &c)
+		method := http.MethodGet
+		if inBody {
+			// The provider's AuthorizeRequest puts the token in the body.
+			method = http.MethodPost
+		}
+		req, err := http.NewRequestWithContext(ctx, method, url, nil)
 		if err != nil {
+			return nil, fmt.Errorf("oidc: userinfo: %w", err)
+		}
+		req.Header.Set("Accept", "application/json, application/jwt")
+		raw, jwt, err := fetch(client, req)
+		if err != nil {
+			return nil, fmt.Errorf("oidc: userinfo: %w", err)
+		}
+		if jwt {
+			// OpenID Connect Core 5.3.2: a signed answer is verified, and
+			// its iss and aud, when present, must be the provider and us.
+			if j == nil {
+				return nil, errors.New("oidc: userinfo: a signed answer needs the provider's keys (build the provider with FromMetadata)")
+			}
+			if raw, err = j.signedUserInfo(ctx, string(raw)); err != nil {
+				return nil, err
+			}
+		}
+		if j != nil {
+			if raw, err = j.resolveSources(ctx, raw); err != nil {
+				return nil, err
+			}
+		}
+		var c claims
+		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("oidc: userinfo: %w", err)
 		}
 		if m, ok := IDTokenClaims(t); ok {
@@ -126,5 +166,45 @@ func UserInfo(url string) func(ctx context.Context, client *http.Client, t *gino
 			}
 		}
 		return c.profile(raw)
+	}
+}
+
+// fetch sends req and returns the answer's body, and whether it is a JWT
+// (application/jwt) rather than JSON.
+func fetch(client *http.Client, req *http.Request) ([]byte, bool, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserInfo))
+	if err != nil {
+		return nil, false, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, false, fmt.Errorf("%s answered %d", req.URL.Path, resp.StatusCode)
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return bytes.TrimSpace(body), mt == "application/jwt", nil
+}
+
+// bearerInBody is the AuthorizeRequest of a provider whose userinfo
+// endpoint takes the access token in a form body (RFC 6750 section 2.2):
+// a POST to it carries the token there and nowhere else; other requests
+// carry it in the header.
+func bearerInBody(userinfoURL string) func(req *http.Request, t *ginoauth.Token) error {
+	return func(req *http.Request, t *ginoauth.Token) error {
+		u := *req.URL
+		u.RawQuery = ""
+		if req.Method != http.MethodPost || u.String() != userinfoURL {
+			req.Header.Set("Authorization", "Bearer "+t.AccessToken)
+			return nil
+		}
+		body := url.Values{"access_token": {t.AccessToken}}.Encode()
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return nil
 	}
 }

@@ -66,10 +66,10 @@ const maxClockSkew = 5 * time.Minute
 // algorithm, its issuer is the expected one, its audience contains the
 // client ID (VerifierConfig.ClientID, or the blueprint's), it names a
 // subject, an "azp" claim (required with several audiences) is the client
-// ID, it has not expired and was not issued in the future (5 minutes of
-// clock skew allowed), and, after a login, its nonce claim equals the nonce
-// the login sent (OpenID Connect Core section 3.1.3.7). It returns the
-// token's claims.
+// ID, it has not expired, it says when it was issued ("iat") and that is
+// not in the future (5 minutes of clock skew allowed), and, after a login,
+// its nonce claim equals the nonce the login sent (OpenID Connect Core
+// section 3.1.3.7). It returns the token's claims.
 //
 // The blueprint passes an empty nonce for an ID token that comes with a
 // refreshed access token; OpenID Connect Core section 12.2 gives such a
@@ -80,6 +80,29 @@ const maxClockSkew = 5 * time.Minute
 // and fetched again when a token names an unknown key; the same verifier
 // must therefore be reused, not built per login.
 func NewVerifier(vc VerifierConfig) func(ctx context.Context, clientID, rawIDToken, nonce string) (map[string]any, error) {
+	return newJWTVerifier(vc).idToken
+}
+
+// jwtVerifier checks the JWTs an OpenID provider signs: ID tokens, logout
+// tokens and signed userinfo answers, with one key set.
+type jwtVerifier struct {
+	v            *gooidc.IDTokenVerifier
+	keys         gooidc.KeySet
+	issuer       string
+	configured   string
+	allowMissing bool
+	check        func(map[string]any) error
+	skipIss      bool
+	now          func() time.Time
+	seen         replayCache
+	hc           *http.Client // claims sources
+
+	claimsProviders map[string]string // issuer: JWKS URL
+	mu              sync.Mutex
+	sourceKeySets   map[string]gooidc.KeySet
+}
+
+func newJWTVerifier(vc VerifierConfig) *jwtVerifier {
 	hc := boundedClient(httpClient(vc.HTTPClient), timeout(httpClient(vc.HTTPClient).Timeout))
 	var keys gooidc.KeySet
 	if vc.JWKSURL != "" {
@@ -89,72 +112,97 @@ func NewVerifier(vc VerifierConfig) func(ctx context.Context, clientID, rawIDTok
 	} else {
 		keys = &discoveredKeys{issuer: vc.Issuer, client: hc, timeout: timeout(httpClient(vc.HTTPClient).Timeout)}
 	}
-	v := gooidc.NewVerifier(vc.Issuer, keys, &gooidc.Config{
-		// The audience is checked below, against the client ID the
-		// blueprint passes (or VerifierConfig.ClientID).
-		SkipClientIDCheck:    true,
-		SupportedSigningAlgs: slices.Clone(vc.SupportedSigningAlgs),
-		SkipIssuerCheck:      vc.SkipIssuerCheck,
-		Now:                  vc.Now,
-	})
-	configured, allowMissing, check, skipIss := vc.ClientID, vc.AllowMissingNonce, vc.CheckClaims, vc.SkipIssuerCheck
-	now := vc.Now
-	if now == nil {
-		now = time.Now
+	j := &jwtVerifier{
+		v: gooidc.NewVerifier(vc.Issuer, keys, &gooidc.Config{
+			// The audience is checked below, against the client ID the
+			// blueprint passes (or VerifierConfig.ClientID).
+			SkipClientIDCheck:    true,
+			SupportedSigningAlgs: slices.Clone(vc.SupportedSigningAlgs),
+			SkipIssuerCheck:      vc.SkipIssuerCheck,
+			Now:                  vc.Now,
+		}),
+		keys:         keys,
+		issuer:       vc.Issuer,
+		configured:   vc.ClientID,
+		allowMissing: vc.AllowMissingNonce,
+		check:        vc.CheckClaims,
+		skipIss:      vc.SkipIssuerCheck,
+		now:          vc.Now,
+		hc:           hc,
 	}
-	return func(ctx context.Context, clientID, rawIDToken, nonce string) (map[string]any, error) {
-		audience := configured
-		if audience == "" {
-			audience = clientID
-		}
-		if audience == "" {
-			return nil, ErrNoClientID
-		}
-		if skipIss && check == nil {
-			return nil, errors.New("oidc: SkipIssuerCheck is set but no CheckClaims verifies the issuer")
-		}
-		idt, err := v.Verify(ctx, rawIDToken)
-		if err != nil {
-			return nil, fmt.Errorf("oidc: verify id token: %w", err)
-		}
-		// OpenID Connect Core 3.1.3.7: the client must be an audience; the
-		// token must name a subject; with several audiences an azp claim
-		// must be present, and any azp must be the client.
-		if !slices.Contains(idt.Audience, audience) {
-			return nil, fmt.Errorf("oidc: verify id token: expected audience %q got %q", audience, idt.Audience)
-		}
-		if idt.Subject == "" {
-			return nil, errors.New("oidc: verify id token: no sub claim")
-		}
-		if !idt.IssuedAt.IsZero() && idt.IssuedAt.After(now().Add(maxClockSkew)) {
-			return nil, fmt.Errorf("oidc: verify id token: issued in the future (iat %v)", idt.IssuedAt.UTC())
-		}
-		switch {
-		case nonce == "":
-			// A refreshed ID token: no nonce to compare with.
-		case idt.Nonce == "" && !allowMissing:
-			return nil, ErrNonceMissing
-		case idt.Nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1:
-			return nil, ErrNonceMismatch
-		}
-		var claims map[string]any
-		if err := idt.Claims(&claims); err != nil {
-			return nil, fmt.Errorf("oidc: decode id token claims: %w", err)
-		}
-		azp, hasAZP := claims["azp"].(string)
-		switch {
-		case len(idt.Audience) > 1 && !hasAZP:
-			return nil, errors.New("oidc: id token has several audiences but no authorized party (azp)")
-		case hasAZP && azp != audience:
-			return nil, errors.New("oidc: id token authorized party (azp) is another client")
-		}
-		if check != nil {
-			if err := check(claims); err != nil {
-				return nil, fmt.Errorf("oidc: id token claims: %w", err)
-			}
-		}
-		return claims, nil
+	if j.now == nil {
+		j.now = time.Now
 	}
+	return j
+}
+
+// verify checks what ID tokens and logout tokens share (OpenID Connect
+// Core 3.1.3.7, Back-Channel Logout 2.6): signature, algorithm, issuer,
+// expiry, audience and azp, and a present iat not in the future. It
+// returns the token and its claims.
+func (j *jwtVerifier) verify(ctx context.Context, clientID, raw string) (*gooidc.IDToken, map[string]any, error) {
+	audience := j.configured
+	if audience == "" {
+		audience = clientID
+	}
+	if audience == "" {
+		return nil, nil, ErrNoClientID
+	}
+	if j.skipIss && j.check == nil {
+		return nil, nil, errors.New("oidc: SkipIssuerCheck is set but no CheckClaims verifies the issuer")
+	}
+	idt, err := j.v.Verify(ctx, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The client must be an audience; with several audiences an azp claim
+	// must be present, and any azp must be the client.
+	if !slices.Contains(idt.Audience, audience) {
+		return nil, nil, fmt.Errorf("expected audience %q got %q", audience, idt.Audience)
+	}
+	if idt.IssuedAt.IsZero() {
+		return nil, nil, errors.New("no iat claim")
+	}
+	if idt.IssuedAt.After(j.now().Add(maxClockSkew)) {
+		return nil, nil, fmt.Errorf("issued in the future (iat %v)", idt.IssuedAt.UTC())
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		return nil, nil, fmt.Errorf("decode claims: %w", err)
+	}
+	azp, hasAZP := claims["azp"].(string)
+	switch {
+	case len(idt.Audience) > 1 && !hasAZP:
+		return nil, nil, errors.New("several audiences but no authorized party (azp)")
+	case hasAZP && azp != audience:
+		return nil, nil, errors.New("the authorized party (azp) is another client")
+	}
+	return idt, claims, nil
+}
+
+// idToken is the ginoauth.Provider.VerifyIDToken function.
+func (j *jwtVerifier) idToken(ctx context.Context, clientID, raw, nonce string) (map[string]any, error) {
+	idt, claims, err := j.verify(ctx, clientID, raw)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: verify id token: %w", err)
+	}
+	if idt.Subject == "" {
+		return nil, errors.New("oidc: verify id token: no sub claim")
+	}
+	switch {
+	case nonce == "":
+		// A refreshed ID token: no nonce to compare with.
+	case idt.Nonce == "" && !j.allowMissing:
+		return nil, ErrNonceMissing
+	case idt.Nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1:
+		return nil, ErrNonceMismatch
+	}
+	if j.check != nil {
+		if err := j.check(claims); err != nil {
+			return nil, fmt.Errorf("oidc: id token claims: %w", err)
+		}
+	}
+	return claims, nil
 }
 
 // boundedClient returns hc with a Timeout of at most d, so that go-oidc's

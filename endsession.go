@@ -1,0 +1,191 @@
+package ginoauth
+
+// Ending sessions at the provider: OpenID Connect RP-Initiated Logout 1.0
+// (the browser goes to the provider's end-session endpoint and comes back
+// with the state it took) and Back-Channel Logout 1.0 (the provider posts a
+// logout token to the app).
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// SubjectLogout is an optional [Storage] capability for OpenID Connect
+// back-channel logout: it deletes every token of provider (the blueprint
+// name) that belongs to the provider account subject (the ID token's
+// "sub", the Profile ID), and reports how many it deleted.
+// backends/gormstore implements it; a session storage cannot, as it cannot
+// reach other users' sessions (see Hooks.BackChannelLogout).
+type SubjectLogout interface {
+	LogoutSubject(ctx context.Context, provider, subject string) (int, error)
+}
+
+// The routes of the two logout flows, relative to the group given to
+// Register.
+func (b *Blueprint) loggedOutRoute() string   { return "/" + b.name + "/logged-out" }
+func (b *Blueprint) backChannelRoute() string { return "/" + b.name + "/backchannel-logout" }
+func (b *Blueprint) logoutStateKey() string   { return b.name + "_oauth_logout" }
+func (b *Blueprint) backChannelEnabled() bool {
+	if b.provider.VerifyLogoutToken == nil {
+		return false
+	}
+	_, ok := b.storage.(SubjectLogout)
+	return ok || b.hooks.BackChannelLogout != nil
+}
+
+// EndSession logs the user out here and at the provider, and answers the
+// request. It revokes and deletes the user's token as [Blueprint.Logout]
+// does (a failed revocation is logged, not returned), then:
+//
+//   - for a provider with an end-session endpoint (Provider.EndSessionURL,
+//     from OpenID Connect discovery), it answers with a page that posts the
+//     RP-Initiated Logout request there: client_id, the ID token as
+//     id_token_hint (in the form body, never in a URL), a fresh state, and
+//     post_logout_redirect_uri, the blueprint's logged-out route
+//     ("/login/{name}/logged-out" with Register(engine.Group("/login"))),
+//     which must be registered with the provider. The provider sends the
+//     browser back there; the route checks the state and redirects to next;
+//   - otherwise, it redirects to next at once.
+//
+// next is a same-site path; anything else means "/". An error means the
+// token could not be deleted or the session not saved, and nothing was
+// written to the response.
+func (b *Blueprint) EndSession(c *gin.Context, next string) error {
+	if next == "" || !safeNext(next) {
+		next = "/"
+	}
+	t, err := b.Token(c)
+	if err != nil && !errors.Is(err, ErrNoToken) {
+		return err
+	}
+	if t != nil {
+		if rerr := b.Revoke(reqContext(c), t); rerr != nil {
+			b.logDebug("ginoauth: revocation at logout failed", "kind", kindOf(rerr))
+		}
+		if err := b.DeleteToken(c); err != nil {
+			return err
+		}
+	}
+	if b.provider.EndSessionURL == "" {
+		c.Redirect(http.StatusFound, next)
+		return nil
+	}
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		return err
+	}
+	state := rand.Text()
+	s.Set(b.logoutStateKey(), state+" "+next)
+	if err := s.Save(); err != nil {
+		return &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
+	}
+	fields := []formField{{"client_id", b.oauth.ClientID}}
+	if t != nil && t.IDToken != "" {
+		fields = append(fields, formField{"id_token_hint", t.IDToken})
+	}
+	fields = append(fields,
+		formField{"post_logout_redirect_uri", b.siblingURL(c, b.mountedLoggedOut)},
+		formField{"state", state})
+	formAction := "'none'"
+	if u, err := url.Parse(b.provider.EndSessionURL); err == nil && u.Host != "" {
+		formAction = origin(u)
+	}
+	writePostPage(c, "Signing out", b.provider.EndSessionURL, formAction, fields)
+	return nil
+}
+
+// loggedOutHandler is where the provider sends the browser back after
+// RP-Initiated Logout: the state must be the one EndSession sent.
+func (b *Blueprint) loggedOutHandler() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s, err := session(c, b.cfg.SessionName)
+		if err != nil {
+			b.fail(c, &Error{Kind: KindConfig, Err: err})
+			return
+		}
+		stored, _ := s.Get(b.logoutStateKey()).(string)
+		want, next, _ := strings.Cut(stored, " ")
+		got := c.Query("state")
+		switch {
+		case want == "":
+			b.fail(c, &Error{Kind: KindStateMissing, Err: errors.New("no logout in progress in this session")})
+			return
+		case subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1:
+			b.fail(c, &Error{Kind: KindStateMismatch, Err: errors.New("the logout state does not match")})
+			return
+		}
+		s.Delete(b.logoutStateKey())
+		if err := s.Save(); err != nil {
+			b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
+			return
+		}
+		if !safeNext(next) {
+			next = "/"
+		}
+		c.Redirect(http.StatusFound, next)
+	}
+}
+
+// maxLogoutRequest bounds a back-channel logout request's body.
+const maxLogoutRequest = 64 << 10
+
+// backChannelHandler is the back-channel logout route: the provider posts
+// a logout token, and the tokens and sessions of the account it names are
+// ended (Back-Channel Logout 1.0 section 2.8: 200 when done, 400 with an
+// OAuth error otherwise, never cached).
+func (b *Blueprint) backChannelHandler() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxLogoutRequest)
+		raw := c.PostForm("logout_token")
+		if raw == "" {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "invalid_request", "error_description": "no logout_token"})
+			return
+		}
+		// The deletion completes even if the provider hangs up.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), b.timeout())
+		defer cancel()
+		claims, err := b.provider.VerifyLogoutToken(ctx, b.oauth.ClientID, raw)
+		if err != nil {
+			b.logDebug("ginoauth: back-channel logout token refused")
+			c.JSON(http.StatusBadRequest, gin.H{"error": "invalid_request", "error_description": "the logout token is not valid"})
+			return
+		}
+		sub, _ := claims["sub"].(string)
+		sid, _ := claims["sid"].(string)
+		if ls, ok := b.storage.(SubjectLogout); ok && sub != "" {
+			if _, err := ls.LogoutSubject(ctx, b.name, sub); err != nil {
+				b.logDebug("ginoauth: back-channel logout: storage failed", "kind", kindOf(err))
+				c.JSON(http.StatusBadRequest, gin.H{"error": "logout_failed", "error_description": "the tokens could not be deleted"})
+				return
+			}
+		}
+		if h := b.hooks.BackChannelLogout; h != nil {
+			if err := h(ctx, b, sub, sid); err != nil {
+				b.logDebug("ginoauth: back-channel logout: hook failed")
+				c.JSON(http.StatusBadRequest, gin.H{"error": "logout_failed", "error_description": "the sessions could not be ended"})
+				return
+			}
+		}
+		c.Status(http.StatusOK)
+	}
+}
+
+// siblingURL is the absolute URL of path (a mounted route) beside the
+// authorized route: on RedirectURL's origin when it is set, otherwise on
+// this request's.
+func (b *Blueprint) siblingURL(c *gin.Context, path string) string {
+	if b.cfg.RedirectURL != "" {
+		if u, err := url.Parse(b.cfg.RedirectURL); err == nil {
+			return u.Scheme + "://" + u.Host + path
+		}
+	}
+	return b.requestOrigin(c) + path
+}
