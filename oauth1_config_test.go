@@ -1,6 +1,7 @@
 package ginoauth_test
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"net/http"
@@ -56,6 +57,9 @@ func TestNewOAuth1Config(t *testing.T) {
 		mutate  func(*ginoauth.OAuth1Provider, *ginoauth.Config)
 		wantErr string
 	}{
+		{"client assertion", func(_ *ginoauth.OAuth1Provider, c *ginoauth.Config) {
+			c.ClientAssertion = func(context.Context, string, string) (string, error) { return "", nil }
+		}, "ClientAssertion is not supported"},
 		{"no request-token URL", func(p *ginoauth.OAuth1Provider, _ *ginoauth.Config) { p.RequestTokenURL = "" }, "RequestTokenURL is required"},
 		{"relative authorize URL", func(p *ginoauth.OAuth1Provider, _ *ginoauth.Config) { p.AuthorizeURL = "/authorize" }, "AuthorizeURL must be an absolute"},
 		{"ftp access-token URL", func(p *ginoauth.OAuth1Provider, _ *ginoauth.Config) { p.AccessTokenURL = "ftp://x/y" }, "AccessTokenURL must be an absolute"},

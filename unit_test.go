@@ -90,6 +90,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"absolute after-login", testProvider(), Config{ClientID: "id", AfterLogin: "https://app.example/home"}, ""},
 		{"root after-login", testProvider(), Config{ClientID: "id", AfterLogin: "/dashboard"}, ""},
 		{"relative failure URL", testProvider(), Config{ClientID: "id", FailureURL: "oops"}, "FailureURL"},
+		{"assertion and secret func", testProvider(), Config{ClientID: "id", ClientAssertion: noAssertion,
+			ClientSecretFunc: func(context.Context) (string, error) { return "", nil }}, "ClientAssertion and ClientSecretFunc"},
+		{"assertion", testProvider(), Config{ClientID: "id", ClientSecret: "not sent", ClientAssertion: noAssertion}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +108,8 @@ func TestNewValidatesConfig(t *testing.T) {
 		})
 	}
 }
+
+func noAssertion(context.Context, string, string) (string, error) { return "", nil }
 
 func TestNewCopiesConfig(t *testing.T) {
 	t.Parallel()

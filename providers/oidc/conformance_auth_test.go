@@ -113,7 +113,7 @@ func clientAuthCases(t *testing.T) []confCase {
 				if err != nil {
 					t.Fatal(err)
 				}
-				cfg.ClientSecret, cfg.ClientAssertion = "", a.Sign
+				cfg.ClientAssertion = a.Sign // the secret, still set, is never sent
 			}},
 	}
 }
@@ -256,6 +256,51 @@ func userinfoCases(t *testing.T) []confCase {
 					t.Errorf("claims %v: want payment_info fetched and the references gone", m)
 				}
 			}},
+	}
+}
+
+// TestClientAssertionEveryEndpoint: private_key_jwt authenticates the
+// code exchange, the refresh and the revocation alike, each with a fresh
+// assertion.
+func TestClientAssertionEveryEndpoint(t *testing.T) {
+	t.Parallel()
+	k, err := confKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := clientauth.NewKey(k.rsa, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := clientauth.PrivateKeyJWT(clientID, key, clientauth.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := newOP(t)
+	var failures []string
+	op.set(func(op *testOP) {
+		op.authMethods = []string{"private_key_jwt"}
+		check := checkAssertion(op, k.rsa.Public(), jose.RS256, &sync.Map{})
+		op.authCheck = func(r *http.Request) string {
+			msg := check(r)
+			if msg != "" {
+				failures = append(failures, r.URL.Path+": "+msg)
+			}
+			return msg
+		}
+	})
+	app := newLogoutApp(t, op, func(cfg *oidc.Config) { cfg.ClientAssertion = a.Sign })
+	if _, body, _ := app.get("/refresh"); body != "<nil>" {
+		t.Errorf("refresh: %s", body)
+	}
+	app.get("/logout")
+	op.set(func(*testOP) {
+		if len(failures) > 0 {
+			t.Errorf("client authentication failed: %v", failures)
+		}
+	})
+	if op.count("/token") != 2 || op.count("/revoke") != 1 {
+		t.Errorf("token requests %d, revocations %d: want 2 and 1", op.count("/token"), op.count("/revoke"))
 	}
 }
 

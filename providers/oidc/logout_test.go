@@ -45,6 +45,10 @@ func newLogoutApp(t *testing.T, op *testOP, mod func(*oidc.Config)) *logoutApp {
 			c.String(http.StatusInternalServerError, "logout failed")
 		}
 	})
+	a.r.GET("/refresh", func(c *gin.Context) {
+		_, err := bp.Refresh(c)
+		c.String(http.StatusOK, "%v", err)
+	})
 	a.r.GET("/has-token", func(c *gin.Context) {
 		_, err := bp.Token(c)
 		c.String(http.StatusOK, "%v", err == nil)
@@ -177,17 +181,19 @@ func TestBackChannelLogout(t *testing.T) {
 	}
 	forged, _ := evil.Sign(map[string]any{"iss": op.issuer(), "aud": clientID})
 	refused := map[string]string{
-		"replayed":            valid,
-		"no token":            "",
-		"bad signature":       forged,
-		"other audience":      token(func(c map[string]any) { c["aud"] = "other-client" }),
-		"other issuer":        token(func(c map[string]any) { c["iss"] = "https://evil.example" }),
-		"no iat":              token(func(c map[string]any) { delete(c, "iat") }),
-		"expired":             token(func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() }),
-		"no jti":              token(func(c map[string]any) { delete(c, "jti") }),
-		"no events":           token(func(c map[string]any) { delete(c, "events") }),
-		"other event":         token(func(c map[string]any) { c["events"] = map[string]any{"urn:other": map[string]any{}} }),
-		"event not an object": token(func(c map[string]any) { c["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": "x"} }),
+		"replayed":       valid,
+		"no token":       "",
+		"bad signature":  forged,
+		"other audience": token(func(c map[string]any) { c["aud"] = "other-client" }),
+		"other issuer":   token(func(c map[string]any) { c["iss"] = "https://evil.example" }),
+		"no iat":         token(func(c map[string]any) { delete(c, "iat") }),
+		"expired":        token(func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() }),
+		"no jti":         token(func(c map[string]any) { delete(c, "jti") }),
+		"no events":      token(func(c map[string]any) { delete(c, "events") }),
+		"other event":    token(func(c map[string]any) { c["events"] = map[string]any{"urn:other": map[string]any{}} }),
+		"event not an object": token(func(c map[string]any) {
+			c["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": "x"}
+		}),
 		"neither sub nor sid": token(func(c map[string]any) { delete(c, "sub"); delete(c, "sid") }),
 		"has a nonce":         token(func(c map[string]any) { c["nonce"] = "n" }),
 	}
