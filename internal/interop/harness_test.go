@@ -27,6 +27,7 @@ import (
 //	/profile bp.Profile, as JSON
 //	/expire  the stored token's expiry moved into the past
 //	/logout  bp.Logout
+//	/end-session bp.EndSession, then /bye
 //
 // A failed login answers with JSON {kind, code} from the Error hook.
 func interopApp(t *testing.T, ts *httptest.Server, bp *ginoauth.Blueprint, apiPath string) {
@@ -89,6 +90,11 @@ func interopApp(t *testing.T, ts *httptest.Server, bp *ginoauth.Blueprint, apiPa
 			return
 		}
 		c.String(http.StatusOK, "expired")
+	})
+	r.GET("/end-session", func(c *gin.Context) {
+		if err := bp.EndSession(c, "/bye"); err != nil {
+			c.String(http.StatusBadGateway, "end session: %v", err)
+		}
 	})
 	r.GET("/logout", func(c *gin.Context) {
 		if err := bp.Logout(c); err != nil {

@@ -7,6 +7,8 @@ package interop_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
@@ -18,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	zoidc "github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/ginoauth/ginoauth"
@@ -31,7 +35,52 @@ const (
 	interopOIDCOtherClient  = "other"
 	interopOIDCOtherSecret  = "other-secret"
 	interopOIDCUserPassword = "verysecure" // the example user store's password
+	interopOIDCKeyClient    = "keyed"      // authenticates with private_key_jwt
+	interopClientKeyID      = "keyed-2026"
 )
+
+// interopClientKey is the "keyed" client's private key.
+var interopClientKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
+// interopStorage is zitadel's example storage with what the example's
+// clients cannot be given through its API: a registered
+// post_logout_redirect_uri for every client, and the "keyed" client's
+// private_key_jwt authentication with its registered public key.
+type interopStorage struct {
+	*storage.Storage
+	logoutURI string
+	key       *rsa.PublicKey
+}
+
+func (s interopStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return interopClient{Client: c, logoutURI: s.logoutURI, keyed: id == interopOIDCKeyClient}, nil
+}
+
+func (s interopStorage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
+	if clientID == interopOIDCKeyClient && keyID == interopClientKeyID {
+		return &jose.JSONWebKey{KeyID: keyID, Use: "sig", Key: s.key}, nil
+	}
+	return s.Storage.GetKeyByIDAndClientID(ctx, keyID, clientID)
+}
+
+type interopClient struct {
+	op.Client
+	logoutURI string
+	keyed     bool
+}
+
+func (c interopClient) PostLogoutRedirectURIs() []string { return []string{c.logoutURI} }
+
+func (c interopClient) AuthMethod() zoidc.AuthMethod {
+	if c.keyed {
+		return zoidc.AuthMethodPrivateKeyJWT
+	}
+	return c.Client.AuthMethod()
+}
 
 // interopOP is a zitadel OpenID Provider on loopback. Its login page signs
 // the example user "id1" in at once.
@@ -45,6 +94,7 @@ type interopOP struct {
 	basic    []bool
 	revoked  []string // token_type_hint of each revocation request
 	revBasic []bool
+	asserted []bool // whether each token and revocation request carried a client assertion
 }
 
 type interopDiscovery struct {
@@ -69,13 +119,23 @@ func newInteropOP(t *testing.T, appURL string) *interopOP {
 	clients := map[string]*storage.Client{
 		interopOIDCClient:      storage.WebClient(interopOIDCClient, interopOIDCSecret, redirect),
 		interopOIDCOtherClient: storage.WebClient(interopOIDCOtherClient, interopOIDCOtherSecret, redirect),
+		interopOIDCKeyClient:   storage.WebClient(interopOIDCKeyClient, "", redirect),
 	}
-	st := storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients)
+	key, err := interopClientKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := interopStorage{
+		Storage:   storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients),
+		logoutURI: appURL + "/login/oidc/logged-out",
+		key:       &key.PublicKey,
+	}
 	provider, err := op.NewProvider(&op.Config{
-		CryptoKey:             sha256.Sum256([]byte("interop test key")),
-		CodeMethodS256:        true,
-		AuthMethodPost:        true,
-		GrantTypeRefreshToken: true,
+		CryptoKey:               sha256.Sum256([]byte("interop test key")),
+		CodeMethodS256:          true,
+		AuthMethodPost:          true,
+		AuthMethodPrivateKeyJWT: true,
+		GrantTypeRefreshToken:   true,
 	}, st, op.StaticIssuer(p.issuer), op.WithAllowInsecure())
 	if err != nil {
 		t.Fatalf("op.NewProvider: %v", err)
@@ -108,12 +168,14 @@ func newInteropOP(t *testing.T, appURL string) *interopOP {
 				_, _, basic := r.BasicAuth()
 				p.grants = append(p.grants, r.PostForm.Get("grant_type"))
 				p.basic = append(p.basic, basic && !r.PostForm.Has("client_secret"))
+				p.asserted = append(p.asserted, r.PostForm.Has("client_assertion"))
 			}
 		case "/revoke":
 			if err := r.ParseForm(); err == nil {
 				_, _, basic := r.BasicAuth()
 				p.revoked = append(p.revoked, r.PostForm.Get("token_type_hint"))
 				p.revBasic = append(p.revBasic, basic && !r.PostForm.Has("client_secret"))
+				p.asserted = append(p.asserted, r.PostForm.Has("client_assertion"))
 			}
 		}
 		mux.ServeHTTP(w, r)
