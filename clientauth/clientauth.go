@@ -28,6 +28,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -136,6 +138,13 @@ func (a *Assertion) Sign(_ context.Context, issuer, endpoint string) (string, er
 	if a.signing != nil {
 		sk = jose.SigningKey{Algorithm: a.signing.alg, Key: a.signing.private}
 		opts = opts.WithHeader("kid", a.signing.id)
+		if c := a.signing.cert; c != nil {
+			// RFC 7515 sections 4.1.7 and 4.1.8: the certificate's
+			// thumbprints, by which Microsoft Entra ID finds the key.
+			s1, s256 := sha1.Sum(c.Raw), sha256.Sum256(c.Raw)
+			opts = opts.WithHeader("x5t", base64.RawURLEncoding.EncodeToString(s1[:])).
+				WithHeader("x5t#S256", base64.RawURLEncoding.EncodeToString(s256[:]))
+		}
 	} else {
 		sk = jose.SigningKey{Algorithm: jose.HS256, Key: a.secret}
 	}
@@ -214,11 +223,13 @@ func (a *Assertion) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(a.JWKS())
 }
 
-// Key is a private signing key with its key ID and algorithm.
+// Key is a private signing key with its key ID and algorithm, and the
+// certificate of its public key when there is one.
 type Key struct {
 	id      string
 	alg     jose.SignatureAlgorithm
 	private crypto.Signer
+	cert    *x509.Certificate
 }
 
 // ID returns the key ID that assertions name in their "kid" header.
@@ -270,11 +281,14 @@ func NewKey(private crypto.Signer, kid string) (*Key, error) {
 	return &Key{id: kid, alg: alg, private: private}, nil
 }
 
-// ParseKey reads a private key from a PEM block (PKCS #8, PKCS #1 RSA or
-// SEC 1 EC) or a private JSON Web Key. The key ID is kid, else the JWK's
-// own "kid", else the key's RFC 7638 thumbprint.
+// ParseKey reads a private key from PEM (a PKCS #8, PKCS #1 RSA or SEC 1
+// EC block, optionally followed by the CERTIFICATE of its public key, as
+// Microsoft Entra ID's certificate credentials are kept) or from a private
+// JSON Web Key. The key ID is kid, else the JWK's own "kid", else the
+// key's RFC 7638 thumbprint. With a certificate, assertions also carry
+// its thumbprints (the "x5t" and "x5t#S256" headers).
 func ParseKey(data []byte, kid string) (*Key, error) {
-	if block, _ := pem.Decode(data); block != nil {
+	if block, rest := pem.Decode(data); block != nil {
 		var (
 			k   any
 			err error
@@ -296,7 +310,21 @@ func ParseKey(data []byte, kid string) (*Key, error) {
 		if !ok {
 			return nil, fmt.Errorf("clientauth: unsupported key type %T", k)
 		}
-		return NewKey(s, kid)
+		key, err := NewKey(s, kid)
+		if err != nil {
+			return nil, err
+		}
+		if cb, _ := pem.Decode(rest); cb != nil && cb.Type == "CERTIFICATE" {
+			cert, err := x509.ParseCertificate(cb.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("clientauth: parse certificate: %w", err)
+			}
+			if !publicKeyEqual(cert.PublicKey, s.Public()) {
+				return nil, errors.New("clientauth: the certificate is not the key's")
+			}
+			key.cert = cert
+		}
+		return key, nil
 	}
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(data); err != nil {
@@ -313,4 +341,9 @@ func ParseKey(data []byte, kid string) (*Key, error) {
 		kid = jwk.KeyID
 	}
 	return NewKey(s, kid)
+}
+
+func publicKeyEqual(a, b crypto.PublicKey) bool {
+	e, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && e.Equal(b)
 }

@@ -7,9 +7,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"math/big"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -228,5 +232,45 @@ func TestParseKey(t *testing.T) {
 				t.Errorf("Public: %+v", pub)
 			}
 		})
+	}
+}
+
+// A key with its certificate (Microsoft Entra ID's certificate
+// credentials): assertions name the certificate by its thumbprints.
+func TestCertificateThumbprints(t *testing.T) {
+	rk, err := rsaKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rk.PublicKey, rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)})
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	key, err := clientauth.ParseKey(append(keyPEM, certPEM...), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := clientauth.PrivateKeyJWT("c", key, clientauth.Options{EndpointAudience: true})
+	raw, err := a.Sign(context.Background(), "https://login.example/tenant/v2.0", "https://login.example/tenant/oauth2/v2.0/token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, s256 := sha1.Sum(der), sha256.Sum256(der)
+	h := jws.Signatures[0].Header.ExtraHeaders
+	if h["x5t"] != base64.RawURLEncoding.EncodeToString(s1[:]) || h["x5t#S256"] != base64.RawURLEncoding.EncodeToString(s256[:]) {
+		t.Errorf("headers %v: want the certificate's thumbprints", h)
+	}
+	// A certificate of another key is refused.
+	other := ecKey(t)
+	otherPEM, _ := x509.MarshalECPrivateKey(other)
+	if _, err := clientauth.ParseKey(append(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: otherPEM}), certPEM...), ""); err == nil {
+		t.Error("a certificate of another key was accepted")
 	}
 }

@@ -13,7 +13,17 @@
 // Credentials default to AUTH0_OAUTH_CLIENT_ID and
 // AUTH0_OAUTH_CLIENT_SECRET, sent in the token request body (Auth0's
 // default "Post" authentication method). Refresh needs the offline_access
-// scope.
+// scope. Blueprint.EndSession logs the user out of Auth0 too, through
+// /oidc/logout (add the blueprint's logged-out route to the application's
+// Allowed Logout URLs).
+//
+// For an application whose credentials are "Private Key JWT", give
+// Config.ClientAssertion an assertion from package clientauth; Auth0
+// expects the issuer (https://{Domain}/) as audience, the default:
+//
+//	key, _ := clientauth.ParseKey(pemBytes, "")
+//	a, _ := clientauth.PrivateKeyJWT(clientID, key, clientauth.Options{})
+//	cfg.ClientAssertion = a.Sign
 package auth0
 
 import (
@@ -66,6 +76,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		UserInfoURL:   base + "/userinfo",
 		JWKSURL:       base + "/.well-known/jwks.json",
 		RevocationURL: base + "/oauth/revoke",
+		EndSessionURL: base + "/oidc/logout",
 		Algorithms:    []string{"RS256"},
 	}, oidc.Config{Config: cfg.Config})
 	p.Name = name

@@ -64,3 +64,11 @@ func TestDomainValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestEndSessionURL: Blueprint.EndSession's RP-Initiated Logout endpoint.
+func TestEndSessionURL(t *testing.T) {
+	t.Parallel()
+	if got := auth0.Provider(auth0.Config{Domain: "example.us.auth0.com", Config: ginoauth.Config{ClientID: "cid"}}).EndSessionURL; got != "https://example.us.auth0.com/oidc/logout" {
+		t.Errorf("got %q, want %q", got, "https://example.us.auth0.com/oidc/logout")
+	}
+}

@@ -17,6 +17,20 @@
 //
 // Credentials default to AZURE_OAUTH_CLIENT_ID and
 // AZURE_OAUTH_CLIENT_SECRET. New does no network I/O.
+// Blueprint.EndSession logs the user out of Microsoft too (register the
+// blueprint's logged-out route as a front-channel logout or redirect URL).
+//
+// With a certificate credential instead of a client secret, give
+// Config.ClientAssertion an assertion from package clientauth, made from
+// the private key followed by its certificate in one PEM (Entra ID finds
+// the key by the certificate's thumbprint, which the assertion carries):
+//
+//	key, _ := clientauth.ParseKey(keyAndCertPEM, "")
+//	a, _ := clientauth.PrivateKeyJWT(clientID, key, clientauth.Options{})
+//	cfg.ClientAssertion = a.Sign
+//
+// The assertion's audience is the token endpoint, as Entra ID requires
+// (the issuer depends on the user's tenant, so none is used).
 package azure
 
 import (
@@ -93,10 +107,11 @@ func Provider(cfg Config) ginoauth.Provider {
 	ep.AuthStyle = oauth2.AuthStyleInParams
 	keys := loginHost + url.PathEscape(tenant) + "/discovery/v2.0/keys"
 	p := oidc.FromMetadata(oidc.Metadata{
-		AuthURL:    ep.AuthURL,
-		TokenURL:   ep.TokenURL,
-		JWKSURL:    keys,
-		Algorithms: []string{"RS256"},
+		AuthURL:       ep.AuthURL,
+		TokenURL:      ep.TokenURL,
+		JWKSURL:       keys,
+		EndSessionURL: loginHost + url.PathEscape(tenant) + "/oauth2/v2.0/logout",
+		Algorithms:    []string{"RS256"},
 	}, oidc.Config{
 		Config: cfg.Config,
 		// The issuer depends on the user's tenant; tenantCheck verifies it.

@@ -144,3 +144,11 @@ func TestTenantChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestEndSessionURL: Blueprint.EndSession's RP-Initiated Logout endpoint.
+func TestEndSessionURL(t *testing.T) {
+	t.Parallel()
+	if got := azure.Provider(azure.Config{Tenant: "contoso.onmicrosoft.com", Config: ginoauth.Config{ClientID: "cid"}}).EndSessionURL; got != "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/logout" {
+		t.Errorf("got %q, want %q", got, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/logout")
+	}
+}

@@ -11,7 +11,22 @@
 // blueprint's Client resolve against the issuer.
 //
 // Credentials default to KEYCLOAK_OAUTH_CLIENT_ID and
-// KEYCLOAK_OAUTH_CLIENT_SECRET.
+// KEYCLOAK_OAUTH_CLIENT_SECRET. Blueprint.EndSession logs the user out of
+// the realm too (register the blueprint's logged-out route as a valid post
+// logout redirect URI), and the blueprint's back-channel logout route is
+// the client's "Backchannel logout URL".
+//
+// For a client whose authenticator is "Signed JWT" (private_key_jwt) or
+// "Signed JWT with client secret" (client_secret_jwt), give
+// Config.ClientAssertion an assertion from package clientauth; Keycloak
+// accepts the realm's issuer as audience, the default. With "Use JWKS
+// URL" on, serve the assertion's key set (it is an http.Handler) at that
+// URL, which makes key rotation a matter of Publish, then Rotate:
+//
+//	key, _ := clientauth.ParseKey(pemBytes, "")
+//	a, _ := clientauth.PrivateKeyJWT(clientID, key, clientauth.Options{})
+//	cfg.ClientAssertion = a.Sign
+//	router.GET("/.well-known/client-jwks.json", gin.WrapH(a))
 package keycloak
 
 import (
@@ -67,6 +82,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		UserInfoURL:   oc + "/userinfo",
 		JWKSURL:       oc + "/certs",
 		RevocationURL: oc + "/revoke",
+		EndSessionURL: oc + "/logout",
 		Algorithms:    []string{"RS256"},
 	}, oidc.Config{Config: cfg.Config})
 	p.Name = name

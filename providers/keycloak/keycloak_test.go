@@ -71,3 +71,11 @@ func TestConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestEndSessionURL: Blueprint.EndSession's RP-Initiated Logout endpoint.
+func TestEndSessionURL(t *testing.T) {
+	t.Parallel()
+	if got := keycloak.Provider(keycloak.Config{BaseURL: "https://kc.example", Realm: "main", Config: ginoauth.Config{ClientID: "cid"}}).EndSessionURL; got != "https://kc.example/realms/main/protocol/openid-connect/logout" {
+		t.Errorf("got %q, want %q", got, "https://kc.example/realms/main/protocol/openid-connect/logout")
+	}
+}

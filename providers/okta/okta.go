@@ -11,7 +11,17 @@
 // given to the blueprint's Client resolve against the issuer.
 //
 // Credentials default to OKTA_OAUTH_CLIENT_ID and OKTA_OAUTH_CLIENT_SECRET.
-// Refresh needs the offline_access scope.
+// Refresh needs the offline_access scope. Blueprint.EndSession logs the
+// user out of Okta too, through /v1/logout (register the blueprint's
+// logged-out route as a sign-out redirect URI).
+//
+// For an app whose client authentication is "Public key / Private key"
+// (private_key_jwt), give Config.ClientAssertion an assertion from package
+// clientauth, with the token endpoint as its audience, as Okta requires:
+//
+//	key, _ := clientauth.ParseKey(pemBytes, "key-id-registered-with-okta")
+//	a, _ := clientauth.PrivateKeyJWT(clientID, key, clientauth.Options{EndpointAudience: true})
+//	cfg.ClientAssertion = a.Sign
 package okta
 
 import (
@@ -66,6 +76,7 @@ func Provider(cfg Config) ginoauth.Provider {
 		UserInfoURL:   iss + "/v1/userinfo",
 		JWKSURL:       iss + "/v1/keys",
 		RevocationURL: iss + "/v1/revoke",
+		EndSessionURL: iss + "/v1/logout",
 		Algorithms:    []string{"RS256"},
 	}, oidc.Config{Config: cfg.Config})
 	p.Name = name

@@ -51,8 +51,9 @@ func TestProfile(t *testing.T) {
 		t.Errorf("got %+v, want Okta's userinfo mapped", got)
 	}
 	p := okta.Provider(cfg)
-	if p.Issuer != "https://dev-1.okta.com/oauth2/aus9" || p.RevocationURL != "https://dev-1.okta.com/oauth2/aus9/v1/revoke" {
-		t.Errorf("got issuer %q, revocation %q", p.Issuer, p.RevocationURL)
+	if p.Issuer != "https://dev-1.okta.com/oauth2/aus9" || p.RevocationURL != "https://dev-1.okta.com/oauth2/aus9/v1/revoke" ||
+		p.EndSessionURL != "https://dev-1.okta.com/oauth2/aus9/v1/logout" {
+		t.Errorf("got issuer %q, revocation %q, end session %q", p.Issuer, p.RevocationURL, p.EndSessionURL)
 	}
 }
 
