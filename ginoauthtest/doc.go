@@ -18,7 +18,10 @@
 //   - RFC 6750: Bearer tokens at the userinfo endpoint and the sample API;
 //   - OpenID Connect Core and Discovery: RS256-signed ID tokens with nonce,
 //     the userinfo endpoint, /.well-known/openid-configuration and /jwks,
-//     and response_mode=form_post.
+//     and response_mode=form_post;
+//   - OpenID Connect RP-Initiated Logout: the end-session endpoint, which
+//     checks id_token_hint, client_id and the registered
+//     post_logout_redirect_uri ([Config.PostLogoutRedirectURIs]).
 //
 // The endpoints, relative to the issuer URL [Server.URL]:
 //
@@ -30,6 +33,7 @@
 //	GET  /api/whoami                         a sample provider API: the user as JSON
 //	GET  /.well-known/openid-configuration   discovery document
 //	GET  /jwks                               the ID token signing key
+//	GET  /end_session (or POST)              RP-Initiated Logout: back to post_logout_redirect_uri with the state
 //
 // [Server.Provider] describes the server as a ginoauth.Provider, so a
 // blueprint under test is one call away:

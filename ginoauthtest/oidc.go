@@ -119,6 +119,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"userinfo_endpoint":                              s.URL + PathUserinfo,
 		"jwks_uri":                                       s.URL + PathJWKS,
 		"revocation_endpoint":                            s.URL + PathRevoke,
+		"end_session_endpoint":                           s.URL + PathEndSession,
 		"scopes_supported":                               s.cfg.Scopes,
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query", "fragment", "form_post"},

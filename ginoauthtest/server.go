@@ -117,6 +117,10 @@ type Config struct {
 	// 9207) and advertises it in the discovery document; Server.Provider
 	// then requires it. Optional. Default false.
 	SendIssuer bool
+	// PostLogoutRedirectURIs are where the end-session endpoint may send
+	// the browser back to (OpenID Connect RP-Initiated Logout). Optional.
+	// InsecureAnyRedirectURI accepts any absolute URL here too.
+	PostLogoutRedirectURIs []string
 	// SigningKey signs ID tokens. Optional. Default: a 2048-bit RSA key
 	// generated once per process and shared by every server, since key
 	// generation costs 40-250 ms (more under the race detector).
@@ -135,13 +139,14 @@ const (
 // Endpoint paths, relative to the issuer URL. They are the names that
 // FailNext, SetLatency, Count and Request.Path use.
 const (
-	PathAuthorize = "/authorize"
-	PathToken     = "/token"
-	PathRevoke    = "/revoke"
-	PathUserinfo  = "/userinfo"
-	PathWhoami    = "/api/whoami"
-	PathDiscovery = "/.well-known/openid-configuration"
-	PathJWKS      = "/jwks"
+	PathAuthorize  = "/authorize"
+	PathToken      = "/token"
+	PathRevoke     = "/revoke"
+	PathUserinfo   = "/userinfo"
+	PathWhoami     = "/api/whoami"
+	PathDiscovery  = "/.well-known/openid-configuration"
+	PathJWKS       = "/jwks"
+	PathEndSession = "/end_session" // OpenID Connect RP-Initiated Logout
 )
 
 // Server is a test OAuth 2 / OpenID Connect provider. All its methods are
@@ -344,6 +349,7 @@ func (s *Server) Provider() ginoauth.Provider {
 			AuthStyle: style,
 		},
 		RevocationURL:      s.URL + PathRevoke,
+		EndSessionURL:      s.URL + PathEndSession,
 		APIBaseURL:         s.URL + "/api/",
 		Scopes:             slices.Clone(s.cfg.Scopes),
 		Issuer:             s.URL,

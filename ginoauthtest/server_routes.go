@@ -39,6 +39,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleDiscovery(w, r)
 	case PathJWKS:
 		s.handleJWKS(w, r)
+	case PathEndSession:
+		s.handleEndSession(w, r, formErr)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found"})
 	}

@@ -12,17 +12,52 @@
 // New fetches the issuer's discovery document
 // (/.well-known/openid-configuration) and builds a [ginoauth.Provider] from
 // it: the authorization and token endpoints, the client authentication the
-// server supports, the revocation endpoint (RFC 7009), the issuer for the
-// RFC 9207 "iss" check (required when the document says
+// server supports, the revocation endpoint (RFC 7009), the end-session
+// endpoint for [ginoauth.Blueprint.EndSession], the issuer for the RFC 9207
+// "iss" check (required when the document says
 // authorization_response_iss_parameter_supported), the userinfo endpoint
-// for [ginoauth.Blueprint.Profile], and an ID token verifier.
+// for [ginoauth.Blueprint.Profile], an ID token verifier and a logout token
+// verifier. [FetchMetadata] returns the rest of the document (pushed
+// authorization requests, introspection, supported methods) to the app.
 //
 // Every login then sends a fresh nonce, and the callback fails with
 // [ginoauth.KindIDTokenInvalid] unless the ID token returned by the token
-// endpoint has a valid signature from the issuer's keys, the expected
-// issuer, the client ID in its audience, an expiry in the future, and the
+// endpoint has a valid signature from the issuer's keys (never alg none),
+// the expected issuer, the client ID in its audience and as any "azp", a
+// subject, an expiry in the future, an "iat" not in the future, and the
 // nonce of this login. The verified claims are kept in the token's
-// "id_token_claims" extra field.
+// "id_token_claims" extra field. docs/oidc-conformance.md lists every case
+// of the OpenID Foundation's relying party test plans and the test that
+// shows this package passes it.
+//
+// # Client authentication
+//
+// The client authenticates at the token endpoint (code exchange and
+// refresh) and the revocation endpoint as the discovery document allows:
+// client_secret_basic (the default), client_secret_post, or, when those
+// are not offered, client_secret_jwt made from the client secret. For
+// private_key_jwt, set ginoauth.Config.ClientAssertion with package
+// clientauth; New fails with a clear error when the provider takes only
+// private_key_jwt and no assertion is configured.
+//
+// # Logout
+//
+// [ginoauth.Blueprint.EndSession] performs OpenID Connect RP-Initiated
+// Logout through the end-session endpoint. Logout tokens posted to the
+// blueprint's back-channel logout route (Back-Channel Logout 1.0) are
+// verified like ID tokens, and must also carry the back-channel logout
+// event, a "sub" or "sid", a "jti" not seen before by this process, and no
+// nonce; then the storage drops that account's tokens
+// ([ginoauth.SubjectLogout]) and Hooks.BackChannelLogout ends its sessions.
+//
+// # Userinfo
+//
+// The userinfo endpoint is read with the token in the Authorization header,
+// or in a POST body with Config.UserInfoTokenInBody. Signed answers
+// (application/jwt) are verified with the provider's keys. Aggregated and
+// distributed claims (OpenID Connect Core section 5.6.2) signed by the
+// provider, or by a claims provider of Config.ClaimsProviders, are merged
+// into the profile's Raw claims; others are left as references.
 //
 // # When the network is used
 //
