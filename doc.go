@@ -46,6 +46,15 @@
 //	SessionStorage / MemoryStorage    ginoauth.SessionStorage (the default), backends/memory
 //	SQLAlchemyStorage                 backends/gormstore
 //
+// # OpenID Connect
+//
+// The OpenID presets and providers/oidc verify ID tokens, and give the
+// blueprint two logout flows: [Blueprint.EndSession] (RP-Initiated Logout)
+// and a back-channel logout route for the provider's logout tokens, acted
+// on by a [SubjectLogout] storage and Hooks.BackChannelLogout. Instead of a
+// client secret, Config.ClientAssertion authenticates the client with a
+// signed JWT (package clientauth: private_key_jwt, client_secret_jwt).
+//
 // # Security
 //
 // The state parameter is 128 bits from crypto/rand, kept in the user's

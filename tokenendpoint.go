@@ -64,28 +64,6 @@ type captureTransport struct {
 	body  []byte
 }
 
-// assertionAuth makes the client assertions of Config.ClientAssertion.
-type assertionAuth struct {
-	sign   func(ctx context.Context, issuer, endpoint string) (string, error)
-	issuer string
-}
-
-// clientAssertionType is RFC 7523 section 2.2's client_assertion_type.
-const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-// add puts a fresh assertion for endpoint into form.
-func (a *assertionAuth) add(ctx context.Context, form url.Values, endpoint *url.URL) error {
-	u := *endpoint
-	u.RawQuery, u.Fragment = "", ""
-	jwt, err := a.sign(ctx, a.issuer, u.String())
-	if err != nil {
-		return fmt.Errorf("ClientAssertion: %w", err)
-	}
-	form.Set("client_assertion_type", clientAssertionType)
-	form.Set("client_assertion", jwt)
-	return nil
-}
-
 const maxTokenResponse = 1 << 20
 
 func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -287,43 +265,6 @@ func (oauth2Flow) revoke(ctx context.Context, b *Blueprint, t *Token) error {
 		return fmt.Errorf("ginoauth: %s: revoke: provider answered %s", b.name, strconv.Itoa(resp.StatusCode))
 	}
 	return nil
-}
-
-// authenticate adds the client's credentials to a request that is not
-// made through x/oauth2 (revocation): an assertion, or the client secret in
-// the header or the form as the endpoint's AuthStyle says, or client_id
-// alone for a public client.
-func (b *Blueprint) authenticate(ctx context.Context, req *http.Request, form url.Values) error {
-	form.Set("client_id", b.oauth.ClientID)
-	if a := b.assertion(); a != nil {
-		return a.add(ctx, form, req.URL)
-	}
-	secret := b.oauth.ClientSecret
-	if b.cfg.ClientSecretFunc != nil {
-		s, err := b.cfg.ClientSecretFunc(ctx)
-		if err != nil {
-			return fmt.Errorf("ClientSecretFunc: %w", err)
-		}
-		secret = s
-	}
-	switch {
-	case secret == "":
-	case b.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInParams:
-		form.Set("client_secret", secret)
-	default:
-		form.Del("client_id")
-		req.SetBasicAuth(url.QueryEscape(b.oauth.ClientID), url.QueryEscape(secret))
-	}
-	return nil
-}
-
-// assertion is the client assertion maker, or nil when the client
-// authenticates with its secret.
-func (b *Blueprint) assertion() *assertionAuth {
-	if b.cfg.ClientAssertion == nil {
-		return nil
-	}
-	return &assertionAuth{sign: b.cfg.ClientAssertion, issuer: b.provider.Issuer}
 }
 
 // redactURLError drops the URL from a *url.Error, which may carry a query.

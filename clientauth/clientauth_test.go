@@ -39,7 +39,7 @@ func ecKey(t *testing.T) *ecdsa.PrivateKey {
 // and its claims.
 func claimsOf(t *testing.T, raw string, key any, alg jose.SignatureAlgorithm) (string, map[string]any) {
 	t.Helper()
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{alg})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{alg})
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -150,7 +150,7 @@ func TestRotation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		jws, _ := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+		jws, _ := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES256})
 		return jws.Signatures[0].Header.KeyID
 	}
 	steps := []struct {
@@ -258,7 +258,7 @@ func TestCertificateThumbprints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func checkAssertion(op *testOP, key any, alg jose.SignatureAlgorithm, seen *sync
 		if r.PostForm.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
 			return "wrong client_assertion_type"
 		}
-		jws, err := jose.ParseSigned(r.PostForm.Get("client_assertion"), []jose.SignatureAlgorithm{alg})
+		jws, err := jose.ParseSignedCompact(r.PostForm.Get("client_assertion"), []jose.SignatureAlgorithm{alg})
 		if err != nil {
 			return "not a JWS: " + err.Error()
 		}

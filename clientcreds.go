@@ -1,0 +1,73 @@
+package ginoauth
+
+// Client authentication at the token and revocation endpoints: the client
+// secret (as x/oauth2 sends it, or here for revocation), or a client
+// assertion (Config.ClientAssertion).
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"golang.org/x/oauth2"
+)
+
+// assertionAuth makes the client assertions of Config.ClientAssertion.
+type assertionAuth struct {
+	sign   func(ctx context.Context, issuer, endpoint string) (string, error)
+	issuer string
+}
+
+// clientAssertionType is RFC 7523 section 2.2's client_assertion_type.
+const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// add puts a fresh assertion for endpoint into form.
+func (a *assertionAuth) add(ctx context.Context, form url.Values, endpoint *url.URL) error {
+	u := *endpoint
+	u.RawQuery, u.Fragment = "", ""
+	jwt, err := a.sign(ctx, a.issuer, u.String())
+	if err != nil {
+		return fmt.Errorf("ClientAssertion: %w", err)
+	}
+	form.Set("client_assertion_type", clientAssertionType)
+	form.Set("client_assertion", jwt)
+	return nil
+}
+
+// authenticate adds the client's credentials to a request that is not
+// made through x/oauth2 (revocation): an assertion, or the client secret in
+// the header or the form as the endpoint's AuthStyle says, or client_id
+// alone for a public client.
+func (b *Blueprint) authenticate(ctx context.Context, req *http.Request, form url.Values) error {
+	form.Set("client_id", b.oauth.ClientID)
+	if a := b.assertion(); a != nil {
+		return a.add(ctx, form, req.URL)
+	}
+	secret := b.oauth.ClientSecret
+	if b.cfg.ClientSecretFunc != nil {
+		s, err := b.cfg.ClientSecretFunc(ctx)
+		if err != nil {
+			return fmt.Errorf("ClientSecretFunc: %w", err)
+		}
+		secret = s
+	}
+	switch {
+	case secret == "":
+	case b.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInParams:
+		form.Set("client_secret", secret)
+	default:
+		form.Del("client_id")
+		req.SetBasicAuth(url.QueryEscape(b.oauth.ClientID), url.QueryEscape(secret))
+	}
+	return nil
+}
+
+// assertion is the client assertion maker, or nil when the client
+// authenticates with its secret.
+func (b *Blueprint) assertion() *assertionAuth {
+	if b.cfg.ClientAssertion == nil {
+		return nil
+	}
+	return &assertionAuth{sign: b.cfg.ClientAssertion, issuer: b.provider.Issuer}
+}
