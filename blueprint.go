@@ -212,6 +212,9 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 		// RFC 6749 section 2.3.1: servers must support HTTP Basic.
 		endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	}
+	if err := chooseClientAuth(p.TokenEndpointAuthMethods, &cfg); err != nil {
+		return nil, configError(name, err.Error())
+	}
 	secret := cfg.ClientSecret
 	if cfg.ClientAssertion != nil {
 		if cfg.ClientSecretFunc != nil {

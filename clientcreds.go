@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+
+	"github.com/ginoauth/ginoauth/clientauth"
 
 	"golang.org/x/oauth2"
 )
@@ -70,4 +73,24 @@ func (b *Blueprint) assertion() *assertionAuth {
 		return nil
 	}
 	return &assertionAuth{sign: b.cfg.ClientAssertion, issuer: b.provider.Issuer}
+}
+
+// chooseClientAuth sets cfg.ClientAssertion to client_secret_jwt when the
+// token endpoint takes none of the methods that send the secret itself
+// but takes that one, and fails when it takes only methods the
+// configuration cannot serve (private_key_jwt without an assertion).
+func chooseClientAuth(methods []string, cfg *Config) error {
+	if cfg.ClientAssertion != nil || len(methods) == 0 || slices.Contains(methods, "none") ||
+		slices.Contains(methods, "client_secret_basic") || slices.Contains(methods, "client_secret_post") {
+		return nil
+	}
+	if slices.Contains(methods, "client_secret_jwt") && cfg.ClientSecret != "" {
+		a, err := clientauth.SecretJWT(cfg.ClientID, cfg.ClientSecret, clientauth.Options{})
+		if err != nil {
+			return fmt.Errorf("the token endpoint takes client_secret_jwt: %w", err)
+		}
+		cfg.ClientAssertion = a.Sign
+		return nil
+	}
+	return fmt.Errorf("the token endpoint takes only %v: set ClientAssertion (see package clientauth)", methods)
 }

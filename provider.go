@@ -17,6 +17,13 @@ type Provider struct {
 	// Endpoint holds the authorization and token URLs and the client
 	// authentication style. Required (AuthURL and TokenURL).
 	Endpoint oauth2.Endpoint
+	// TokenEndpointAuthMethods are the client authentication methods the
+	// token endpoint accepts, as OpenID Connect discovery lists them
+	// (token_endpoint_auth_methods_supported). Optional. When the list
+	// offers neither client_secret_basic nor client_secret_post, [New]
+	// authenticates with client_secret_jwt made from Config.ClientSecret if
+	// the list has it, and otherwise requires Config.ClientAssertion.
+	TokenEndpointAuthMethods []string
 	// RevocationURL is the RFC 7009 token revocation endpoint used by
 	// [Blueprint.Logout]. Optional.
 	RevocationURL string

@@ -93,6 +93,11 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"assertion and secret func", testProvider(), Config{ClientID: "id", ClientAssertion: noAssertion,
 			ClientSecretFunc: func(context.Context) (string, error) { return "", nil }}, "ClientAssertion and ClientSecretFunc"},
 		{"assertion", testProvider(), Config{ClientID: "id", ClientSecret: "not sent", ClientAssertion: noAssertion}, ""},
+		{"private_key_jwt only", withMethods("private_key_jwt"), Config{ClientID: "id", ClientSecret: "s"}, "set ClientAssertion"},
+		{"private_key_jwt only, with assertion", withMethods("private_key_jwt"), Config{ClientID: "id", ClientAssertion: noAssertion}, ""},
+		{"client_secret_jwt, short secret", withMethods("client_secret_jwt"), Config{ClientID: "id", ClientSecret: "short"}, "32 bytes"},
+		{"client_secret_jwt", withMethods("client_secret_jwt"), Config{ClientID: "id", ClientSecret: strings.Repeat("s", 32)}, ""},
+		{"basic among others", withMethods("private_key_jwt", "client_secret_basic"), Config{ClientID: "id", ClientSecret: "s"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +115,12 @@ func TestNewValidatesConfig(t *testing.T) {
 }
 
 func noAssertion(context.Context, string, string) (string, error) { return "", nil }
+
+func withMethods(m ...string) Provider {
+	p := testProvider()
+	p.TokenEndpointAuthMethods = m
+	return p
+}
 
 func TestNewCopiesConfig(t *testing.T) {
 	t.Parallel()

@@ -33,11 +33,12 @@
 // # Client authentication
 //
 // The client authenticates at the token endpoint (code exchange and
-// refresh) and the revocation endpoint as the discovery document allows:
-// client_secret_basic (the default), client_secret_post, or, when those
-// are not offered, client_secret_jwt made from the client secret. For
-// private_key_jwt, set ginoauth.Config.ClientAssertion with package
-// clientauth; New fails with a clear error when the provider takes only
+// refresh) and the revocation endpoint as the discovery document allows
+// (Provider.TokenEndpointAuthMethods): client_secret_basic (the default),
+// client_secret_post, or, when those are not offered, client_secret_jwt
+// made from the client secret. For private_key_jwt, set
+// ginoauth.Config.ClientAssertion with package clientauth; building the
+// blueprint fails with a clear error when the provider takes only
 // private_key_jwt and no assertion is configured.
 //
 // # Logout

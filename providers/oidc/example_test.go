@@ -48,17 +48,21 @@ func ExampleFromMetadata() {
 	// Output: oidc [openid profile email] true
 }
 
-// ExampleFetchMetadata reads what discovery found that a blueprint does not
-// use itself, such as the end-session endpoint for logging out at the
-// provider. It needs the provider to be reachable, so it has no output
-// here.
+// ExampleFetchMetadata reads the discovery document once: the blueprint
+// is built from it, and the app keeps what a blueprint does not use itself
+// (the pushed authorization request endpoint, the supported methods). It
+// needs the provider to be reachable, so it has no output here.
 func ExampleFetchMetadata() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	m, err := oidc.FetchMetadata(ctx, "https://id.example.com", oidc.Config{})
+	cfg := oidc.Config{Config: ginoauth.Config{ClientID: "client-id", ClientSecret: "client-secret"}}
+	m, err := oidc.FetchMetadata(ctx, "https://id.example.com", cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	p := oidc.FromMetadata(m, oidc.Config{Config: ginoauth.Config{ClientID: "client-id"}})
-	fmt.Println(p.Issuer, m.EndSessionURL, m.CodeChallengeMethods)
+	bp, err := ginoauth.New(oidc.FromMetadata(m, cfg), cfg.Config)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(bp.Name(), m.PARURL, m.TokenEndpointAuthMethods)
 }

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ginoauth/ginoauth"
-	"github.com/ginoauth/ginoauth/clientauth"
 	"github.com/ginoauth/ginoauth/providers/internal/provutil"
 )
 
@@ -153,37 +152,11 @@ func New(ctx context.Context, cfg Config) (*ginoauth.Blueprint, error) {
 		return nil, errors.New("ginoauth: oidc: config: Issuer is required")
 	}
 	provutil.FillCredentials(&cfg.Config, envPrefix)
-	m, err := FetchMetadata(ctx, cfg.Issuer, cfg)
+	p, err := Discover(ctx, cfg.Issuer, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := chooseClientAuth(&cfg.Config, m); err != nil {
-		return nil, err
-	}
-	return provutil.New(FromMetadata(m, cfg), cfg.Config, envPrefix)
-}
-
-// chooseClientAuth picks client_secret_jwt when the token endpoint accepts
-// none of the methods that send the secret itself, and refuses a provider
-// that accepts only private_key_jwt when no ClientAssertion is set.
-func chooseClientAuth(cfg *ginoauth.Config, m Metadata) error {
-	methods := m.TokenEndpointAuthMethods
-	if cfg.ClientAssertion != nil || len(methods) == 0 || cfg.ClientSecret == "" ||
-		slices.Contains(methods, "client_secret_basic") || slices.Contains(methods, "client_secret_post") {
-		return nil
-	}
-	if slices.Contains(methods, "client_secret_jwt") {
-		a, err := clientauth.SecretJWT(cfg.ClientID, cfg.ClientSecret, clientauth.Options{})
-		if err != nil {
-			return fmt.Errorf("ginoauth: oidc: the token endpoint takes client_secret_jwt: %w", err)
-		}
-		cfg.ClientAssertion = a.Sign
-		return nil
-	}
-	if slices.Contains(methods, "private_key_jwt") {
-		return errors.New("ginoauth: oidc: the token endpoint takes only private_key_jwt: set Config.ClientAssertion (see package clientauth)")
-	}
-	return nil
+	return provutil.New(p, cfg.Config, envPrefix)
 }
 
 // Discover fetches issuer's discovery document and returns the provider it
@@ -263,10 +236,11 @@ func FromMetadata(m Metadata, cfg Config) ginoauth.Provider {
 			TokenURL:  m.TokenURL,
 			AuthStyle: authStyle(m.TokenEndpointAuthMethods),
 		},
-		RevocationURL: m.RevocationURL,
-		EndSessionURL: m.EndSessionURL,
-		APIBaseURL:    strings.TrimSuffix(m.Issuer, "/") + "/",
-		Scopes:        defaultScopes(),
+		TokenEndpointAuthMethods: slices.Clone(m.TokenEndpointAuthMethods),
+		RevocationURL:            m.RevocationURL,
+		EndSessionURL:            m.EndSessionURL,
+		APIBaseURL:               strings.TrimSuffix(m.Issuer, "/") + "/",
+		Scopes:                   defaultScopes(),
 	}
 	if !cfg.SkipIssuerCheck {
 		p.Issuer = m.Issuer
