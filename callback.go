@@ -249,6 +249,11 @@ func (b *Blueprint) afterLoginURL(next string) string {
 // default page. It never shows the cause's text, which may contain
 // provider-controlled data, only the kind and a fixed message.
 func (b *Blueprint) fail(c *gin.Context, err *Error) {
+	b.failPage(c, err, "Login failed", err.Message(), b.mountedLogin)
+}
+
+// failPage is fail with the default page's title, message and retry link.
+func (b *Blueprint) failPage(c *gin.Context, err *Error, title, message, retry string) {
 	if err.Provider == "" {
 		err.Provider = b.name
 	}
@@ -281,19 +286,20 @@ func (b *Blueprint) fail(c *gin.Context, err *Error) {
 	c.Status(err.Status())
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	_ = errorPage.Execute(c.Writer, map[string]string{
-		"Message": err.Message(),
+		"Title":   title,
+		"Message": message,
 		"Kind":    string(err.Kind),
-		"Retry":   b.mountedLogin,
+		"Retry":   retry,
 	})
 	c.Abort()
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Login failed</title>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
 a{color:#0b5fff}code{background:#f2f2f2;padding:0 .25rem}</style></head>
-<body><h1>Login failed</h1><p>{{.Message}}</p><p><small>Error: <code>{{.Kind}}</code></small></p>
+<body><h1>{{.Title}}</h1><p>{{.Message}}</p><p><small>Error: <code>{{.Kind}}</code></small></p>
 {{if .Retry}}<p><a href="{{.Retry}}">Try again</a></p>{{end}}</body></html>
 `))
 

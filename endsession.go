@@ -113,12 +113,18 @@ func (b *Blueprint) loggedOutHandler() gin.HandlerFunc {
 		stored, _ := s.Get(b.logoutStateKey()).(string)
 		want, next, _ := strings.Cut(stored, " ")
 		got := c.Query("state")
+		// The local logout is done either way; an unverified return only
+		// does not go on to next.
+		fail := func(kind ErrorKind, cause string) {
+			b.failPage(c, &Error{Kind: kind, Err: errors.New(cause)}, "Signed out",
+				"You are signed out of this site, but the provider's answer could not be verified.", "")
+		}
 		switch {
 		case want == "":
-			b.fail(c, &Error{Kind: KindStateMissing, Err: errors.New("no logout in progress in this session")})
+			fail(KindStateMissing, "no logout in progress in this session")
 			return
 		case subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1:
-			b.fail(c, &Error{Kind: KindStateMismatch, Err: errors.New("the logout state does not match")})
+			fail(KindStateMismatch, "the logout state does not match")
 			return
 		}
 		s.Delete(b.logoutStateKey())

@@ -33,7 +33,9 @@ type Hooks struct {
 
 	// Error runs for every failed login: the provider's ?error=, a missing,
 	// expired, replayed or mismatched state, a missing code, a failed code
-	// exchange, a failed storage write, a failed hook. If it writes no
+	// exchange, a failed storage write, a failed hook; and a return from
+	// the provider's end-session endpoint whose state does not match
+	// (Blueprint.EndSession). If it writes no
 	// response, the blueprint answers with Config.FailureURL or its default
 	// error page, with the status of err.Status().
 	Error func(c *gin.Context, bp *Blueprint, err *Error)

@@ -101,8 +101,9 @@ func TestRPInitiatedLogout(t *testing.T) {
 	}
 	back := "/login/oidc/logged-out?state="
 	// A forged return (another state) is refused and consumes nothing.
-	if code, _, _ := a.get(back + "forged"); code != http.StatusBadRequest || a.res.err == nil || a.res.err.Kind != ginoauth.KindStateMismatch {
-		t.Errorf("forged state: %d %v, want 400 %s", code, a.res.err, ginoauth.KindStateMismatch)
+	if code, body, _ := a.get(back + "forged"); code != http.StatusBadRequest || a.res.err == nil || a.res.err.Kind != ginoauth.KindStateMismatch ||
+		!strings.Contains(body, "signed out of this site") {
+		t.Errorf("forged state: %d %v, want 400 %s and a signed-out page", code, a.res.err, ginoauth.KindStateMismatch)
 	}
 	code, _, h = a.get(back + url.QueryEscape(form.Get("state")))
 	if code != http.StatusFound || h.Get("Location") != "/bye" {
