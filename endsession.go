@@ -93,11 +93,7 @@ func (b *Blueprint) EndSession(c *gin.Context, next string) error {
 	fields = append(fields,
 		formField{"post_logout_redirect_uri", b.siblingURL(c, b.mountedLoggedOut)},
 		formField{"state", state})
-	formAction := "'none'"
-	if u, err := url.Parse(b.provider.EndSessionURL); err == nil && u.Host != "" {
-		formAction = origin(u)
-	}
-	writePostPage(c, "Signing out", b.provider.EndSessionURL, formAction, fields)
+	writePostPage(c, "Signing out", b.provider.EndSessionURL, fields)
 	return nil
 }
 

@@ -72,16 +72,19 @@ func (b *Blueprint) resubmit(c *gin.Context, q url.Values) {
 		fields = append(fields, formField{k, q.Get(k)})
 	}
 	fields = append(fields, formField{resubmitField, "1"})
-	writePostPage(c, "Signing in", b.mountedAuthorized, "'self'", fields)
+	writePostPage(c, "Signing in", b.mountedAuthorized, fields)
 }
 
-// writePostPage answers with postPage, allowed by its Content Security
-// Policy to post to formAction only.
-func writePostPage(c *gin.Context, title, action, formAction string, fields []formField) {
+// writePostPage answers with postPage. Its Content Security Policy allows
+// its own script only. It has no form-action directive: browsers apply
+// that to every redirect after the post too, and the answer to this one
+// redirects on, to the app's next page or, after a logout at the provider,
+// back to the app through whatever hosts the provider uses.
+func writePostPage(c *gin.Context, title, action string, fields []formField) {
 	nonce := rand.Text()
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer")
-	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+formAction+"; frame-ancestors 'none'")
+	c.Header("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; frame-ancestors 'none'")
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(http.StatusOK)
 	_ = postPage.Execute(c.Writer, map[string]any{"Title": title, "Action": action, "Fields": fields, "Nonce": nonce})

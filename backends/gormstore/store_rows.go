@@ -66,10 +66,13 @@ func (s *Store) currentWithToken(db *gorm.DB, provider, userID string) (*Account
 	if err := db.Session(&gorm.Session{PrepareStmt: true}).Raw(s.readSQL, provider, userID).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
+	switch len(rows) {
+	case 0:
 		return nil, nil
+	case 1:
+		return &rows[0], nil
 	}
-	return &rows[0], nil
+	return s.current(db, provider, userID, true)
 }
 
 // current returns the row that holds userID's token for provider: the most

@@ -82,8 +82,8 @@ func TestRPInitiatedLogout(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(page, `action="`+op.issuer()+`/logout"`) {
 		t.Fatalf("logout: %d %s, want a page posting to the end-session endpoint", code, page)
 	}
-	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action "+op.issuer()+";") {
-		t.Errorf("CSP %q: want the form allowed to post to the provider only", csp)
+	if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'; script-src 'nonce-") || h.Get("Cache-Control") != "no-store" {
+		t.Errorf("CSP %q, Cache-Control %q: want the page's own script only, and no caching", csp, h.Get("Cache-Control"))
 	}
 	form := url.Values{}
 	for _, m := range hiddenField.FindAllStringSubmatch(page, -1) {
