@@ -38,6 +38,7 @@ type Blueprint struct {
 	mountedLogin              string // absolute path of the login route once registered
 	mountedAuthorized         string
 	mountedLoggedOut          string
+	tokenHTTP                 *http.Client // token endpoint requests (tokenRequest)
 
 	origins *http.CrossOriginProtection // for Config.LoginPOSTOnly
 	locks   keyedlock.Mutexes           // in-process refresh locks, by token
@@ -221,7 +222,7 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 			return nil, configError(name, "ClientAssertion and ClientSecretFunc cannot be combined")
 		}
 		// The assertion goes in the form body beside client_id, and no
-		// secret goes anywhere (captureTransport adds the assertion).
+		// secret goes anywhere (see authenticate).
 		secret, endpoint.AuthStyle = "", oauth2.AuthStyleInParams
 	}
 	scopes := p.Scopes
@@ -240,6 +241,9 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 	cfg.Scopes = b.oauth.Scopes
 	cfg.TrustedProxies = append([]string(nil), cfg.TrustedProxies...)
 	b.cfg = cfg
+	// Token requests follow no Jar and the default redirect policy; the
+	// app's client gives the transport and the time limit.
+	b.tokenHTTP = &http.Client{Transport: b.baseTransport(), Timeout: cfg.HTTPClient.Timeout}
 	b.mountedLogin = b.loginPath
 	b.mountedAuthorized = b.authorizedPath
 	return b, nil

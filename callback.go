@@ -3,14 +3,12 @@ package ginoauth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/oauth2"
 )
 
 // authorizedHandler is the authorized (callback) route's handler.
@@ -98,24 +96,17 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Token, *Error) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), b.timeout())
 	defer cancel()
-	cfg := b.oauthFor(c)
-	if err := b.freshSecret(ctx, cfg); err != nil {
-		return nil, &Error{Kind: KindConfig, Err: err}
-	}
-	opts := make([]oauth2.AuthCodeOption, 0, len(b.cfg.TokenParams)+1)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {b.callbackURL(c)}}
 	if p.Verifier != "" {
-		opts = append(opts, oauth2.VerifierOption(p.Verifier))
+		form.Set("code_verifier", p.Verifier)
 	}
 	for k, v := range b.cfg.TokenParams {
-		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+		form.Set(k, v)
 	}
-	capture := &captureTransport{base: b.baseTransport(), auth: b.assertion()}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
-	ot, err := cfg.Exchange(ctx, code, opts...)
-	if err != nil {
-		return nil, tokenEndpointError(KindExchangeFailed, err)
+	t, ge := b.tokenRequest(ctx, b.oauth.Endpoint.TokenURL, form, KindExchangeFailed)
+	if ge != nil {
+		return nil, ge
 	}
-	t := tokenFromResponse(ot, capture.body, b.cfg.Now())
 	if b.provider.VerifyIDToken != nil {
 		if t.IDToken == "" && b.provider.OpenID {
 			return nil, &Error{Kind: KindIDTokenInvalid, Err: errors.New("token response has no id_token")}
@@ -134,18 +125,6 @@ func (b *Blueprint) exchange(c *gin.Context, code string, p pendingLogin) (*Toke
 		}
 	}
 	return t, nil
-}
-
-func (b *Blueprint) freshSecret(ctx context.Context, cfg *oauth2.Config) error {
-	if b.cfg.ClientSecretFunc == nil {
-		return nil
-	}
-	secret, err := b.cfg.ClientSecretFunc(ctx)
-	if err != nil {
-		return fmt.Errorf("ClientSecretFunc: %w", err)
-	}
-	cfg.ClientSecret = secret
-	return nil
 }
 
 // finishLogin runs the Authorized hook, stores the token and redirects. It

@@ -43,8 +43,8 @@ func (a *assertionAuth) add(ctx context.Context, form url.Values, endpoint *url.
 // the header or the form as the endpoint's AuthStyle says, or client_id
 // alone for a public client.
 func (b *Blueprint) authenticate(ctx context.Context, req *http.Request, form url.Values) error {
-	form.Set("client_id", b.oauth.ClientID)
 	if a := b.assertion(); a != nil {
+		form.Set("client_id", b.oauth.ClientID)
 		return a.add(ctx, form, req.URL)
 	}
 	secret := b.oauth.ClientSecret
@@ -57,10 +57,11 @@ func (b *Blueprint) authenticate(ctx context.Context, req *http.Request, form ur
 	}
 	switch {
 	case secret == "":
+		form.Set("client_id", b.oauth.ClientID)
 	case b.oauth.Endpoint.AuthStyle == oauth2.AuthStyleInParams:
+		form.Set("client_id", b.oauth.ClientID)
 		form.Set("client_secret", secret)
 	default:
-		form.Del("client_id")
 		req.SetBasicAuth(url.QueryEscape(b.oauth.ClientID), url.QueryEscape(secret))
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -52,53 +53,48 @@ func (e *providerError) Error() string {
 
 func (e *providerError) Unwrap() error { return e.cause }
 
-// captureTransport keeps the body of the token endpoint's response, so no
-// field of it is lost (x/oauth2 exposes only the ones it knows). It adds
-// extra to the request's form body (x/oauth2's refresh takes no extra
-// parameters), and the client assertion when the client authenticates
-// with one.
-type captureTransport struct {
-	base  http.RoundTripper
-	extra map[string]string
-	auth  *assertionAuth
-	body  []byte
+// tokenRequest posts form to the token endpoint at endpoint, as the
+// client (see authenticate), and returns the token of a successful answer
+// with every field it carried, parsed once. A failure is an *Error of kind
+// with the provider's RFC 6749 error fields, whether the answer is an error
+// status or, as GitHub sends them, a 200 with an "error" field; the
+// answer's body is never part of the error's message.
+func (b *Blueprint) tokenRequest(ctx context.Context, endpoint string, form url.Values, kind ErrorKind) (*Token, *Error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, nil)
+	if err != nil {
+		return nil, &Error{Kind: KindConfig, Err: err}
+	}
+	if err := b.authenticate(ctx, req, form); err != nil {
+		return nil, &Error{Kind: KindConfig, Err: err}
+	}
+	enc := form.Encode()
+	req.Body, req.ContentLength = io.NopCloser(strings.NewReader(enc)), int64(len(enc))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(enc)), nil }
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.tokenHTTP.Do(req)
+	if err != nil {
+		return nil, &Error{Kind: kind, Err: redactURLError(err)}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenResponse))
+	resp.Body.Close()
+	if err != nil {
+		return nil, &Error{Kind: kind, Err: err}
+	}
+	fields := parseTokenBody(body)
+	code, _ := fields["error"].(string)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || code != "" {
+		desc, _ := fields["error_description"].(string)
+		uri, _ := fields["error_uri"].(string)
+		return nil, tokenEndpointError(kind, &oauth2.RetrieveError{Response: resp, Body: body, ErrorCode: code, ErrorDescription: desc, ErrorURI: uri})
+	}
+	t := tokenFromFields(fields, b.cfg.Now())
+	if t.AccessToken == "" {
+		return nil, &Error{Kind: kind, Err: fmt.Errorf("token endpoint answered %d without an access_token", resp.StatusCode)}
+	}
+	return t, nil
 }
 
 const maxTokenResponse = 1 << 20
-
-func (t *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if (len(t.extra) > 0 || t.auth != nil) && r.Body != nil {
-		raw, err := io.ReadAll(io.LimitReader(r.Body, maxTokenResponse))
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		form, err := url.ParseQuery(string(raw))
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range t.extra {
-			form.Set(k, v)
-		}
-		if t.auth != nil {
-			if err := t.auth.add(r.Context(), form, r.URL); err != nil {
-				return nil, err
-			}
-		}
-		enc := form.Encode()
-		r = r.Clone(r.Context())
-		r.Body = io.NopCloser(strings.NewReader(enc))
-		r.ContentLength = int64(len(enc))
-	}
-	resp, err := t.base.RoundTrip(r)
-	if err != nil {
-		return nil, err
-	}
-	if t.body, err = keepBody(resp); err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
 
 // keepBody reads a token endpoint's answer (at most maxTokenResponse
 // bytes), gives resp a copy to read again, and returns it.
@@ -123,37 +119,25 @@ var standardFields = map[string]bool{
 // claimsKey is the Extra key of the verified ID token's claims.
 const claimsKey = "id_token_claims"
 
-// tokenFromResponse builds a Token from x/oauth2's token and the raw
-// response body (JSON or form-encoded), received at now.
-func tokenFromResponse(ot *oauth2.Token, body []byte, now time.Time) *Token {
-	t := &Token{
-		AccessToken:  ot.AccessToken,
-		TokenType:    ot.Type(),
-		RefreshToken: ot.RefreshToken,
-		Expiry:       ot.Expiry,
-		ExpiresIn:    ot.ExpiresIn,
-	}
-	if ot.TokenType == "" {
-		t.TokenType = ""
-	}
-	if t.ExpiresIn > 0 {
-		// By the blueprint's clock, which tests may move.
-		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second)
-	}
-	fields := parseTokenBody(body)
+// tokenFromFields builds a Token from a token response's fields (JSON or
+// form-encoded, see parseTokenBody), received at now: the standard fields
+// have their own Token fields, every other is kept in Extra.
+func tokenFromFields(fields map[string]any, now time.Time) *Token {
+	t := &Token{}
 	for k, v := range fields {
 		switch k {
+		case "access_token":
+			t.AccessToken, _ = v.(string)
+		case "token_type":
+			t.TokenType = tokenType(v)
+		case "refresh_token":
+			t.RefreshToken, _ = v.(string)
+		case "expires_in":
+			t.ExpiresIn = seconds(v)
 		case "id_token":
 			t.IDToken, _ = v.(string)
 		case "scope":
 			t.Scopes = splitScopes(v)
-		case "expires_at":
-			// A provider that gives only an absolute expiry (Unix seconds).
-			if at, ok := v.(int64); ok && t.Expiry.IsZero() && at > 0 {
-				t.Expiry = time.Unix(at, 0)
-				t.ExpiresIn = max(at-now.Unix(), 1)
-			}
-			fallthrough
 		default:
 			if !standardFields[k] {
 				if t.Extra == nil {
@@ -163,7 +147,44 @@ func tokenFromResponse(ot *oauth2.Token, body []byte, now time.Time) *Token {
 			}
 		}
 	}
+	if t.ExpiresIn > 0 {
+		// By the blueprint's clock, which tests may move.
+		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+	} else if at := seconds(fields["expires_at"]); at > 0 {
+		// A provider that gives only an absolute expiry (Unix seconds).
+		t.Expiry = time.Unix(at, 0)
+		t.ExpiresIn = max(at-now.Unix(), 1)
+	}
 	return t
+}
+
+// tokenType spells the common token types as RFC 6749 does (Bearer,
+// MAC, Basic), whatever case the provider used; others are kept as sent.
+func tokenType(v any) string {
+	s, _ := v.(string)
+	for _, std := range [...]string{"Bearer", "MAC", "Basic"} {
+		if strings.EqualFold(s, std) {
+			return std
+		}
+	}
+	return s
+}
+
+// seconds reads a count of seconds sent as a JSON number or as text; 0
+// when it is neither, or not positive.
+func seconds(v any) int64 {
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case float64:
+		if x < math.MaxInt64 {
+			n = int64(x)
+		}
+	case string:
+		n, _ = strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+	}
+	return max(n, 0)
 }
 
 func parseTokenBody(body []byte) map[string]any {
@@ -280,30 +301,22 @@ func redactURLError(err error) error {
 // Provider.RefreshURL (default the token URL) with Provider.RefreshParams.
 // ctx is the refresh sequence's detached, bounded context.
 func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token, error) {
-	cfg := &oauth2.Config{
-		ClientID:     b.oauth.ClientID,
-		ClientSecret: b.oauth.ClientSecret,
-		Endpoint:     b.oauth.Endpoint,
-		Scopes:       b.oauth.Scopes,
-	}
+	endpoint := b.oauth.Endpoint.TokenURL
 	if b.provider.RefreshURL != "" {
-		cfg.Endpoint.TokenURL = b.provider.RefreshURL
+		endpoint = b.provider.RefreshURL
 	}
-	if err := b.freshSecret(ctx, cfg); err != nil {
-		return nil, &Error{Kind: KindConfig, Provider: b.name, Err: err}
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old.RefreshToken}}
+	for k, v := range b.provider.RefreshParams {
+		form.Set(k, v)
 	}
-	capture := &captureTransport{base: b.baseTransport(), extra: b.provider.RefreshParams, auth: b.assertion()}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: capture, Timeout: b.cfg.HTTPClient.Timeout})
-	ot, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
-	if err != nil {
-		ge := tokenEndpointError(KindRefreshFailed, err)
+	nt, ge := b.tokenRequest(ctx, endpoint, form, KindRefreshFailed)
+	if ge != nil {
 		ge.Provider = b.name
 		if ge.Code == "invalid_grant" || ge.Code == "unauthorized_client" {
 			ge.Kind = KindReauthRequired
 		}
 		return nil, ge
 	}
-	nt := tokenFromResponse(ot, capture.body, b.cfg.Now())
 	// Keep what the refresh response does not repeat.
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = old.RefreshToken

@@ -247,12 +247,13 @@ func TestTokenJSONRoundTrip(t *testing.T) {
 
 func TestTokenFromResponseKeepsEverything(t *testing.T) {
 	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
 	body := []byte(`{"access_token":"a","token_type":"bearer","refresh_token":"r","expires_in":3600,
 		"scope":"read write","id_token":"h.p.s","team":{"id":"T1"},"ok":true,"n":12}`)
-	ot := (&oauth2.Token{AccessToken: "a", TokenType: "bearer", RefreshToken: "r"})
-	tok := tokenFromResponse(ot, body, time.Now())
-	if tok.IDToken != "h.p.s" || fmt.Sprint(tok.Scopes) != "[read write]" {
-		t.Errorf("got id_token %q scopes %v", tok.IDToken, tok.Scopes)
+	tok := tokenFromFields(parseTokenBody(body), now)
+	if tok.AccessToken != "a" || tok.TokenType != "Bearer" || tok.RefreshToken != "r" || tok.ExpiresIn != 3600 ||
+		!tok.Expiry.Equal(now.Add(time.Hour)) || tok.IDToken != "h.p.s" || fmt.Sprint(tok.Scopes) != "[read write]" {
+		t.Errorf("got %+v", tok)
 	}
 	if team, _ := tok.Extra["team"].(map[string]any); team["id"] != "T1" || tok.Extra["ok"] != true || tok.Extra["n"] != int64(12) {
 		t.Errorf("extra = %v, want team, ok, n kept", tok.Extra)
@@ -262,9 +263,20 @@ func TestTokenFromResponseKeepsEverything(t *testing.T) {
 			t.Errorf("extra has standard field %q", k)
 		}
 	}
-	form := tokenFromResponse(ot, []byte("access_token=a&scope=user%2Crepo&user_id=42"), time.Now())
-	if fmt.Sprint(form.Scopes) != "[user repo]" || form.Extra["user_id"] != "42" {
-		t.Errorf("form body: scopes %v extra %v", form.Scopes, form.Extra)
+	form := tokenFromFields(parseTokenBody([]byte("access_token=a&expires_in=60&scope=user%2Crepo&user_id=42&token_type=MAC")), now)
+	if fmt.Sprint(form.Scopes) != "[user repo]" || form.Extra["user_id"] != "42" || form.ExpiresIn != 60 || form.TokenType != "MAC" {
+		t.Errorf("form body: %+v", form)
+	}
+	// An absolute expiry only (Unix seconds); a lifetime wins over it.
+	at := tokenFromFields(parseTokenBody([]byte(`{"access_token":"a","expires_at":1800000600}`)), now)
+	both := tokenFromFields(parseTokenBody([]byte(`{"access_token":"a","expires_in":60,"expires_at":1800000600}`)), now)
+	if !at.Expiry.Equal(now.Add(10*time.Minute)) || at.ExpiresIn != 600 || !both.Expiry.Equal(now.Add(time.Minute)) {
+		t.Errorf("expires_at: %v %d; with expires_in: %v", at.Expiry, at.ExpiresIn, both.Expiry)
+	}
+	for _, bad := range []string{`{"access_token":"a","expires_in":-5}`, `{"access_token":"a","expires_in":"soon"}`, `{"access_token":"a","expires_in":1e300}`} {
+		if tok := tokenFromFields(parseTokenBody([]byte(bad)), now); !tok.Expiry.IsZero() {
+			t.Errorf("%s: expiry %v, want none", bad, tok.Expiry)
+		}
 	}
 }
 
