@@ -131,20 +131,29 @@ func (r *sessionRef) Load(context.Context) (*Token, error) {
 	return t, nil
 }
 
+// load returns a copy of the stored token, or nil.
 func (r *sessionRef) load() *Token {
+	if t := r.peek(); t != nil {
+		return t.Clone()
+	}
+	return nil
+}
+
+// peek returns the stored token itself, decoded at most once per value:
+// for comparisons, never to hand out.
+func (r *sessionRef) peek() *Token {
 	raw := r.cell.get()
 	if raw == "" {
 		return nil
 	}
-	if raw == r.raw && r.last != nil {
-		return r.last.Clone()
+	if raw != r.raw || r.last == nil {
+		t, err := decodeSessionToken([]byte(raw))
+		if err != nil {
+			return nil
+		}
+		r.last, r.raw = t, raw
 	}
-	t, err := decodeSessionToken([]byte(raw))
-	if err != nil {
-		return nil
-	}
-	r.last, r.raw = t.Clone(), raw
-	return t
+	return r.last
 }
 
 // Swap implements [TokenRef]. A refreshed token (old has a refresh token)
@@ -160,8 +169,8 @@ func (r *sessionRef) Swap(ctx context.Context, old, new *Token) (*Token, error) 
 // that came from one.
 func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*Token, error) {
 	if old != nil {
-		if cur := r.load(); !sameToken(cur, old) {
-			return cur, nil
+		if cur := r.peek(); !sameToken(cur, old) {
+			return cur.Clone(), nil
 		}
 	}
 	var enc []byte
