@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-contrib/sessions"
@@ -104,8 +106,8 @@ func (b *Blueprint) pendingLogins(s sessions.Session, now time.Time) []pendingLo
 	if raw == "" {
 		return nil
 	}
-	var all []pendingLogin
-	if json.Unmarshal([]byte(raw), &all) != nil {
+	all, ok := decodePending(raw)
+	if !ok {
 		return nil
 	}
 	live := all[:0]
@@ -122,13 +124,59 @@ func (b *Blueprint) savePendingLogins(s sessions.Session, all []pendingLogin) er
 	if len(all) == 0 {
 		s.Delete(b.loginsKey())
 	} else {
-		raw, err := json.Marshal(all)
-		if err != nil {
-			return err
-		}
-		s.Set(b.loginsKey(), string(raw))
+		s.Set(b.loginsKey(), encodePending(all))
 	}
 	return s.Save()
+}
+
+// The session's encoding of the logins in progress: "p1", then for each
+// login its seven fields as appendField writes them (state, verifier,
+// nonce, next, creation time in Unix seconds, OAuth 1 request token and
+// secret). A session written by an earlier version holds them as JSON,
+// which still reads.
+const (
+	pendingCodecV1     = "p1"
+	pendingCodecFields = 7
+)
+
+func encodePending(all []pendingLogin) string {
+	n := len(pendingCodecV1)
+	for _, p := range all {
+		n += len(p.State) + len(p.Verifier) + len(p.Nonce) + len(p.Next) + len(p.ReqToken) + len(p.ReqSecret) + 40
+	}
+	b := make([]byte, 0, n)
+	b = append(b, pendingCodecV1...)
+	for _, p := range all {
+		for _, f := range [pendingCodecFields]string{p.State, p.Verifier, p.Nonce, p.Next,
+			strconv.FormatInt(p.Created, 10), p.ReqToken, p.ReqSecret} {
+			b = appendField(b, f)
+		}
+	}
+	return string(b)
+}
+
+func decodePending(raw string) ([]pendingLogin, bool) {
+	rest, ok := strings.CutPrefix(raw, pendingCodecV1)
+	if !ok {
+		var all []pendingLogin
+		return all, json.Unmarshal([]byte(raw), &all) == nil
+	}
+	var all []pendingLogin
+	for rest != "" {
+		var f [pendingCodecFields]string
+		for i := range f {
+			if f[i], rest, ok = readField(rest); !ok {
+				return nil, false
+			}
+		}
+		created, err := strconv.ParseInt(f[4], 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		all = append(all, pendingLogin{State: f[0], Verifier: f[1], Nonce: f[2], Next: f[3],
+			Created: created, ReqToken: f[5], ReqSecret: f[6]})
+	}
+	return all, true
 }
 
 // Pending logins are bounded in bytes as well as in count, so that forced
@@ -153,14 +201,7 @@ func (b *Blueprint) addPendingLogin(s sessions.Session, p pendingLogin, now time
 		all = all[len(all)-n+1:]
 	}
 	all = append(all, p)
-	for len(all) > 1 {
-		raw, err := json.Marshal(all)
-		if err != nil {
-			return err
-		}
-		if len(raw) <= maxPendingBytes {
-			break
-		}
+	for len(all) > 1 && len(encodePending(all)) > maxPendingBytes {
 		all = all[1:]
 	}
 	return b.savePendingLogins(s, all)
@@ -193,11 +234,7 @@ func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool
 	if len(all) == 0 {
 		s.Delete(b.loginsKey())
 	} else {
-		raw, err := json.Marshal(all)
-		if err != nil {
-			return pendingLogin{}, false, anyPending, err
-		}
-		s.Set(b.loginsKey(), string(raw))
+		s.Set(b.loginsKey(), encodePending(all))
 	}
 	return p, true, anyPending, nil
 }

@@ -48,11 +48,29 @@ func encodeSessionToken(t *Token) ([]byte, error) {
 	b := make([]byte, 0, n)
 	b = append(b, sessionCodecV1...)
 	for _, f := range fields {
-		b = strconv.AppendInt(b, int64(len(f)), 10)
-		b = append(b, ':')
-		b = append(b, f...)
+		b = appendField(b, f)
 	}
 	return b, nil
+}
+
+// appendField appends f as <length>:<bytes>, a netstring without its comma.
+func appendField(b []byte, f string) []byte {
+	b = strconv.AppendInt(b, int64(len(f)), 10)
+	b = append(b, ':')
+	return append(b, f...)
+}
+
+// readField reads one appendField field from the front of rest.
+func readField(rest string) (field, after string, ok bool) {
+	colon := strings.IndexByte(rest, ':')
+	if colon <= 0 || colon > 10 {
+		return "", "", false
+	}
+	n, err := strconv.Atoi(rest[:colon])
+	if err != nil || n < 0 || n > len(rest)-colon-1 {
+		return "", "", false
+	}
+	return rest[colon+1 : colon+1+n], rest[colon+1+n:], true
 }
 
 var errSessionToken = errors.New("ginoauth: decode token: corrupt session value")
@@ -66,15 +84,9 @@ func decodeSessionToken(b []byte) (*Token, error) {
 	}
 	var f [sessionCodecFields]string
 	for i := range f {
-		colon := strings.IndexByte(rest, ':')
-		if colon <= 0 || colon > 10 {
+		if f[i], rest, ok = readField(rest); !ok {
 			return nil, errSessionToken
 		}
-		n, err := strconv.Atoi(rest[:colon])
-		if err != nil || n < 0 || n > len(rest)-colon-1 {
-			return nil, errSessionToken
-		}
-		f[i], rest = rest[colon+1:colon+1+n], rest[colon+1+n:]
 	}
 	if rest != "" || f[0] == "" {
 		return nil, errSessionToken

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,3 +118,29 @@ func FuzzSessionToken(f *testing.F) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// TestPendingLoginsCodec: the logins in progress round-trip through their
+// session encoding, a session of an earlier version (JSON) still reads, and
+// a corrupt value reads as none.
+func TestPendingLoginsCodec(t *testing.T) {
+	t.Parallel()
+	all := []pendingLogin{
+		{State: "s1", Verifier: "v:1", Nonce: "n1", Next: "/a?b=1:2", Created: 1_800_000_000},
+		{State: "s2", Created: 1_800_000_001, ReqToken: "rt", ReqSecret: "rs"},
+		{State: strings.Repeat("x", 300), Created: 1},
+	}
+	got, ok := decodePending(encodePending(all))
+	if !ok || !slices.Equal(got, all) {
+		t.Fatalf("round trip: %+v, %v", got, ok)
+	}
+	legacy, _ := json.Marshal(all[:2])
+	if got, ok := decodePending(string(legacy)); !ok || !slices.Equal(got, all[:2]) {
+		t.Errorf("JSON of an earlier version: %+v, %v", got, ok)
+	}
+	enc := encodePending(all[:1])
+	for _, bad := range []string{"p1", enc[:len(enc)-1], enc + "x", "p12:s1", "p1" + strings.Repeat("1:a", 4) + "1:x1:a1:a", "{"} {
+		if got, ok := decodePending(bad); ok && len(got) > 0 {
+			t.Errorf("decodePending(%q) = %+v, want none", bad, got)
+		}
+	}
+}
