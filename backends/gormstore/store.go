@@ -145,12 +145,11 @@ func New(db *gorm.DB, cfg Config) (*Store, error) {
 	if s.keys != nil || cfg.AllowUnsealed {
 		cols = "id, token, user_id, provider_user_id"
 	}
-	// No ORDER BY: a user almost always has one row per provider, and the
-	// database parses and plans the ordering on every call. With two rows
-	// (several linked accounts of one provider), current picks the most
-	// recently updated.
-	s.readSQL = "SELECT " + cols + " FROM " + table.String() +
-		" WHERE provider = ? AND user_id = ? AND token <> '' LIMIT 2"
+	// No ORDER BY, no condition on the token: a user almost always has one
+	// row per provider, and the database parses and plans every word on
+	// every call. With two rows (several linked accounts of one provider),
+	// current picks the most recently updated that holds a token.
+	s.readSQL = "SELECT " + cols + " FROM " + table.String() + " WHERE provider = ? AND user_id = ? LIMIT 2"
 	lg := db.Logger
 	if lg == nil {
 		lg = logger.Discard

@@ -66,10 +66,10 @@ func (s *Store) currentWithToken(db *gorm.DB, provider, userID string) (*Account
 	if err := db.Session(&gorm.Session{PrepareStmt: true}).Raw(s.readSQL, provider, userID).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	switch len(rows) {
-	case 0:
+	switch {
+	case len(rows) == 0 || len(rows) == 1 && rows[0].Token == "":
 		return nil, nil
-	case 1:
+	case len(rows) == 1:
 		return &rows[0], nil
 	}
 	return s.current(db, provider, userID, true)

@@ -337,3 +337,30 @@ func TestContextAPIAndRef(t *testing.T) {
 		t.Error("SetToken in a canceled request: got nil error")
 	}
 }
+
+// The token read skips rows without a token (a linked account that logged
+// out): with two accounts of one provider, the newer one's empty row does
+// not hide the older one's token.
+func TestEmptiedAccountDoesNotHideAnother(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *gorm.DB) {
+		s := newStore(t, db, gormstore.Config{UserID: contextUser})
+		now := time.Now().UTC()
+		work, _ := json.Marshal(tok("work-token"))
+		rows := []gormstore.Account{
+			{Provider: "github", ProviderUserID: ptr("work"), UserID: ptr("u1"), Token: string(work), Version: 1, CreatedAt: now, UpdatedAt: now.Add(-time.Hour)},
+			{Provider: "github", ProviderUserID: ptr("personal"), UserID: ptr("u1"), Token: "", Version: 1, CreatedAt: now, UpdatedAt: now},
+		}
+		if err := db.Table(s.Table()).Create(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got, err := tokenOf(s, ginContext(t, "u1"), "github"); err != nil || got.AccessToken != "work-token" {
+			t.Fatalf("Token: got %v, %v; want work-token", got, err)
+		}
+		if err := db.Table(s.Table()).Where("provider_user_id = ?", "work").Update("token", "").Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tokenOf(s, ginContext(t, "u1"), "github"); !errors.Is(err, ginoauth.ErrNoToken) {
+			t.Errorf("both emptied: got %v, want ErrNoToken", err)
+		}
+	})
+}
