@@ -1,8 +1,8 @@
 package ginoauth
 
 // Client authentication at the token and revocation endpoints: the client
-// secret (as x/oauth2 sends it, or here for revocation), or a client
-// assertion (Config.ClientAssertion).
+// secret, in the Basic header or the form, or a client assertion
+// (Config.ClientAssertion).
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/ginoauth/ginoauth/clientauth"
-
 	"golang.org/x/oauth2"
+
+	"github.com/ginoauth/ginoauth/clientauth"
 )
 
 // assertionAuth makes the client assertions of Config.ClientAssertion.
@@ -38,10 +38,11 @@ func (a *assertionAuth) add(ctx context.Context, form url.Values, endpoint *url.
 	return nil
 }
 
-// authenticate adds the client's credentials to a request that is not
-// made through x/oauth2 (revocation): an assertion, or the client secret in
-// the header or the form as the endpoint's AuthStyle says, or client_id
-// alone for a public client.
+// authenticate adds the client's credentials to a token or revocation
+// request: an assertion, or the client secret in the header or the form as
+// the endpoint's AuthStyle says, or client_id alone for a public client.
+// It leaves the caller's other form fields (a provider's client_id among
+// its RefreshParams, say) as they are.
 func (b *Blueprint) authenticate(ctx context.Context, req *http.Request, form url.Values) error {
 	if a := b.assertion(); a != nil {
 		form.Set("client_id", b.oauth.ClientID)
