@@ -46,11 +46,7 @@ func (oauth2Flow) authorized(c *gin.Context, b *Blueprint) {
 		return
 	}
 	// The state is consumed first, whatever happens next.
-	p, found, anyPending, err := b.takePendingLogin(s, q.Get("state"), false, now)
-	if err != nil {
-		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
-		return
-	}
+	p, found, anyPending := b.takePendingLogin(s, q.Get("state"), false, now)
 	// An answer without a state this session issued is refused as such,
 	// whatever else it says: anyone can link to the callback with an
 	// ?error= of their choosing.

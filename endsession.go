@@ -61,17 +61,12 @@ func (b *Blueprint) EndSession(c *gin.Context, next string) error {
 	if next == "" || !safeNext(next) {
 		next = "/"
 	}
-	t, err := b.Token(c)
-	if err != nil && !errors.Is(err, ErrNoToken) {
+	t, revokeErr, err := b.dropToken(c)
+	if err != nil {
 		return err
 	}
-	if t != nil {
-		if rerr := b.Revoke(reqContext(c), t); rerr != nil {
-			b.logDebug("ginoauth: revocation at logout failed", "kind", kindOf(rerr))
-		}
-		if err := b.DeleteToken(c); err != nil {
-			return err
-		}
+	if revokeErr != nil {
+		b.logDebug("ginoauth: revocation at logout failed", "kind", kindOf(revokeErr))
 	}
 	if b.provider.EndSessionURL == "" {
 		c.Redirect(http.StatusFound, next)

@@ -237,11 +237,7 @@ func (f *oauth1Flow) authorized(c *gin.Context, b *Blueprint) {
 		key = denied
 	}
 	// The request token is consumed first, whatever happens next.
-	p, found, anyPending, err := b.takePendingLogin(s, key, true, now)
-	if err != nil {
-		b.fail(c, &Error{Kind: KindStorageFailed, Err: err})
-		return
-	}
+	p, found, anyPending := b.takePendingLogin(s, key, true, now)
 	if !found { // a denial needs this session's request token too
 		kind := KindStateMissing
 		if anyPending && key != "" {

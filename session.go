@@ -213,7 +213,7 @@ func (b *Blueprint) addPendingLogin(s sessions.Session, p pendingLogin, now time
 // callback's next Save: by fail on every error path, and by finishLogin
 // (together with the token, for the session storage) on success, so a state
 // is consumed by the first callback that presents it.
-func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool, now time.Time) (p pendingLogin, found, anyPending bool, err error) {
+func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool, now time.Time) (p pendingLogin, found, anyPending bool) {
 	all := b.pendingLogins(s, now)
 	anyPending = len(all) > 0
 	idx := -1
@@ -227,7 +227,7 @@ func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool
 		}
 	}
 	if idx < 0 {
-		return pendingLogin{}, false, anyPending, nil
+		return pendingLogin{}, false, anyPending
 	}
 	p = all[idx]
 	all = append(all[:idx], all[idx+1:]...)
@@ -236,5 +236,5 @@ func (b *Blueprint) takePendingLogin(s sessions.Session, key string, oauth1 bool
 	} else {
 		s.Set(b.loginsKey(), encodePending(all))
 	}
-	return p, true, anyPending, nil
+	return p, true, anyPending
 }

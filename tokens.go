@@ -117,18 +117,27 @@ func (b *Blueprint) Required() gin.HandlerFunc {
 // revocation endpoint, and deletes it from storage. The token is deleted
 // even when revocation fails; the revocation error is returned.
 func (b *Blueprint) Logout(c *gin.Context) error {
-	t, err := b.Token(c)
-	if errors.Is(err, ErrNoToken) {
-		return nil
-	}
+	_, revokeErr, err := b.dropToken(c)
 	if err != nil {
 		return err
 	}
-	revokeErr := b.Revoke(reqContext(c), t)
-	if err := b.DeleteToken(c); err != nil {
-		return err
-	}
 	return revokeErr
+}
+
+// dropToken revokes the user's token at the provider and deletes it from
+// storage, even when the revocation fails. It returns the token (nil when
+// there was none), the revocation's error, and the error of reading or
+// deleting it.
+func (b *Blueprint) dropToken(c *gin.Context) (t *Token, revokeErr, err error) {
+	t, err = b.Token(c)
+	if errors.Is(err, ErrNoToken) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	revokeErr = b.Revoke(reqContext(c), t)
+	return t, revokeErr, b.DeleteToken(c)
 }
 
 // Revoke revokes t at the provider (RFC 7009 for OAuth 2): the refresh token
