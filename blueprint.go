@@ -38,6 +38,7 @@ type Blueprint struct {
 	mountedLogin              string // absolute path of the login route once registered
 	mountedAuthorized         string
 	mountedLoggedOut          string
+	mountedEndSession         string       // where a cookie-held ID token travels
 	tokenHTTP                 *http.Client // token endpoint requests (tokenRequest)
 
 	origins *http.CrossOriginProtection // for Config.LoginPOSTOnly
@@ -280,8 +281,8 @@ func (b *Blueprint) Name() string { return b.name }
 //
 // For OpenID providers Register also mounts the logout routes (see
 // [Blueprint.EndSession] and Hooks.BackChannelLogout): GET
-// "/{name}/logged-out", when the provider has an end-session endpoint, and
-// POST "/{name}/backchannel-logout", the back-channel logout URI to
+// "/{name}/end-session" and "/{name}/logged-out", when the provider has an
+// end-session endpoint, and POST "/{name}/backchannel-logout", the back-channel logout URI to
 // register with the provider, when it verifies logout tokens and the
 // storage (SubjectLogout) or the BackChannelLogout hook can act on them.
 func (b *Blueprint) Register(r gin.IRouter) {
@@ -292,6 +293,7 @@ func (b *Blueprint) Register(r gin.IRouter) {
 	b.mountedLogin = base + b.loginPath
 	b.mountedAuthorized = base + b.authorizedPath
 	b.mountedLoggedOut = base + b.loggedOutRoute()
+	b.mountedEndSession = base + b.endSessionRoute()
 	login, authorized := b.loginHandler(), b.authorizedHandler()
 	r.GET(b.loginPath, login) // 405 with LoginPOSTOnly
 	r.POST(b.loginPath, login)
@@ -300,6 +302,7 @@ func (b *Blueprint) Register(r gin.IRouter) {
 		r.POST(b.authorizedPath, authorized)
 	}
 	if b.provider.EndSessionURL != "" {
+		r.GET(b.endSessionRoute(), b.endSessionHandler())
 		r.GET(b.loggedOutRoute(), b.loggedOutHandler())
 	}
 	if b.backChannelEnabled() {

@@ -1,10 +1,14 @@
 package ginoauth
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,6 +84,8 @@ type cookieCell struct {
 	store   *gsessions.CookieStore
 	opts    *gsessions.Options
 	prefix  string // "{session}.{provider}."
+	idApart bool   // keep an ID token apart from the token (cookieCell.apart)
+	idPath  string // the ID token cookie's path; "" for none
 	inline  sessionCell
 	raw     string
 	read    bool
@@ -218,6 +224,139 @@ func (k *cookieCell) set(raw string) error {
 	return nil
 }
 
+// The ID token apart. An ID token is the largest part of an OpenID
+// Connect token (often more than the rest together), yet nothing reads it
+// on an API request: only RP-Initiated Logout sends it back to the
+// provider. So a blueprint's cookie cell keeps the token without it (its
+// subject stays, for the refresh's same-subject check) and, when the
+// provider has an end-session endpoint, puts the ID token in a cookie of
+// its own, "{session}.{provider}.id", whose Path is the blueprint's
+// end-session route: the browser sends it there only. That cookie is
+// sealed with AES-GCM under a fresh key kept in the token, itself in the
+// session cookie: bound to this session, as confidential as the session
+// is, and cheap to write. An ID token too large for one cookie stays with
+// the token.
+
+// idCookieKeyLen is the length of an ID token cookie's key.
+const idCookieKeyLen = 16
+
+func (k *cookieCell) idName() string { return k.prefix + "id" }
+
+// idToken returns the ID token sealed with key, when this request carries
+// its cookie.
+func (k *cookieCell) idToken(key string) string {
+	if k.idPath == "" || !pathWithin(k.c.Request.URL.Path, k.idPath) {
+		return "" // the browser does not send it here
+	}
+	ck, err := k.c.Request.Cookie(k.idName())
+	if err != nil {
+		return ""
+	}
+	rawKey, err1 := base64.RawURLEncoding.DecodeString(key)
+	sealed, err2 := base64.RawURLEncoding.DecodeString(ck.Value)
+	if err1 != nil || err2 != nil || len(rawKey) != idCookieKeyLen {
+		return ""
+	}
+	aead, err := idCookieAEAD(rawKey)
+	if err != nil {
+		return ""
+	}
+	plain, err := aead.Open(nil, make([]byte, aead.NonceSize()), sealed, []byte(k.idName()))
+	if err != nil {
+		return ""
+	}
+	return string(plain)
+}
+
+// idCookieAEAD is AES-128-GCM under key. Each key seals one value only, so
+// the nonce is zero.
+func idCookieAEAD(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// pathWithin reports whether a request for path gets a cookie of
+// cookiePath (RFC 6265 section 5.1.4).
+func pathWithin(path, cookiePath string) bool {
+	rest, ok := strings.CutPrefix(path, cookiePath)
+	return ok && (rest == "" || rest[0] == '/' || strings.HasSuffix(cookiePath, "/"))
+}
+
+// apart encodes t, which replaces prev, for this cell, and sets or expires
+// the ID token cookie to match.
+func (k *cookieCell) apart(prev, t *Token) ([]byte, error) {
+	had := prev != nil && prev.apart != nil && prev.apart.key != ""
+	switch {
+	case t == nil || !k.idApart:
+	case t.IDToken != "":
+		sub := t.idSubject()
+		if sub == "" {
+			sub, _ = jwtClaims(t.IDToken)["sub"].(string)
+		}
+		if k.idPath == "" {
+			// Nothing would read it: keep the subject only.
+			break
+		}
+		key, sealed, err := k.sealIDToken(t.IDToken)
+		if err != nil {
+			return nil, err
+		}
+		if len(k.idName())+len(sealed)+1 <= maxCookieBytes {
+			k.setIDCookie(sealed)
+			return encodeToken(t, idApartMark+key+" "+sub)
+		}
+	case t.apart != nil:
+		// Read where its ID token does not travel: the cookie, if any,
+		// keeps it.
+		return encodeToken(t, idApartMark+t.apart.key+" "+t.apart.sub)
+	}
+	if had {
+		k.setIDCookie("")
+	}
+	switch {
+	case t == nil:
+		return nil, nil
+	case k.idApart && t.IDToken != "" && k.idPath == "":
+		return encodeToken(t, idApartMark+" "+t.idSubject())
+	}
+	return encodeSessionToken(t)
+}
+
+// sealIDToken seals idToken under a fresh key, for the ID token cookie.
+func (k *cookieCell) sealIDToken(idToken string) (key, sealed string, err error) {
+	raw := make([]byte, idCookieKeyLen)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", err
+	}
+	aead, err := idCookieAEAD(raw)
+	if err != nil {
+		return "", "", err
+	}
+	out := aead.Seal(make([]byte, 0, len(idToken)+aead.Overhead()), make([]byte, aead.NonceSize()), []byte(idToken), []byte(k.idName()))
+	return base64.RawURLEncoding.EncodeToString(raw), base64.RawURLEncoding.EncodeToString(out), nil
+}
+
+// setIDCookie sets the ID token cookie to sealed, or expires it. The value
+// is base64url, which a cookie holds as it is.
+func (k *cookieCell) setIDCookie(sealed string) {
+	opts := *k.opts
+	opts.Path = k.idPath
+	if sealed == "" {
+		opts.MaxAge = -1
+	}
+	line := gsessions.NewCookie(k.idName(), "", &opts).String()
+	if line == "" {
+		return
+	}
+	if sealed != "" {
+		line = k.idName() + "=" + sealed + line[len(k.idName())+1:]
+	}
+	k.c.Writer.Header().Add("Set-Cookie", line)
+}
+
 // gsecure decodes a value sealed with the cookie store's codecs.
 func gsecure(store *gsessions.CookieStore, name, value string, dst *string) error {
 	var err error
@@ -268,20 +407,24 @@ func (w *cookieDedupe) dedupe() {
 
 // dedupeSetCookies keeps the last Set-Cookie of each cookie in h.
 func dedupeSetCookies(h http.Header) {
-	all := h.Values("Set-Cookie")
+	all := h["Set-Cookie"]
 	if len(all) < 2 {
 		return
 	}
-	last := make(map[string]int, len(all))
+	ids := make([]string, len(all))
+	dup := false
 	for i, v := range all {
-		last[cookieIdentity(v)] = i
+		ids[i] = cookieIdentity(v)
+		for _, prev := range ids[:i] {
+			dup = dup || prev == ids[i]
+		}
 	}
-	if len(last) == len(all) {
+	if !dup {
 		return
 	}
-	kept := make([]string, 0, len(last))
+	kept := make([]string, 0, len(all))
 	for i, v := range all {
-		if last[cookieIdentity(v)] == i {
+		if !slices.Contains(ids[i+1:], ids[i]) {
 			kept = append(kept, v)
 		}
 	}
@@ -291,12 +434,14 @@ func dedupeSetCookies(h http.Header) {
 // cookieIdentity is what makes a Set-Cookie replace another: its name,
 // domain and path.
 func cookieIdentity(setCookie string) string {
-	name, _, _ := strings.Cut(setCookie, "=")
+	pair, attrs, _ := strings.Cut(setCookie, ";")
+	name, _, _ := strings.Cut(pair, "=")
 	id := strings.TrimSpace(name)
-	for attr := range strings.SplitSeq(setCookie, ";") {
+	for attrs != "" {
+		var attr string
+		attr, attrs, _ = strings.Cut(attrs, ";")
 		k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
-		switch strings.ToLower(k) {
-		case "domain", "path":
+		if strings.EqualFold(k, "domain") || strings.EqualFold(k, "path") {
 			id += "\x00" + strings.ToLower(k) + "=" + v
 		}
 	}

@@ -30,6 +30,8 @@ type SubjectLogout interface {
 // The routes of the two logout flows, relative to the group given to
 // Register.
 func (b *Blueprint) loggedOutRoute() string   { return "/" + b.name + "/logged-out" }
+func (b *Blueprint) endSessionRoute() string  { return "/" + b.name + "/end-session" }
+func (b *Blueprint) endSessionKey() string    { return b.name + "_oauth_end_session" }
 func (b *Blueprint) backChannelRoute() string { return "/" + b.name + "/backchannel-logout" }
 func (b *Blueprint) logoutStateKey() string   { return b.name + "_oauth_logout" }
 func (b *Blueprint) backChannelEnabled() bool {
@@ -41,8 +43,12 @@ func (b *Blueprint) backChannelEnabled() bool {
 }
 
 // EndSession logs the user out here and at the provider, and answers the
-// request. It revokes and deletes the user's token as [Blueprint.Logout]
-// does (a failed revocation is logged, not returned), then:
+// request. With a cookie session store, where the ID token travels only to
+// the blueprint's end-session route ("/login/{name}/end-session", see
+// [SessionStorage]), it first redirects there (303) with a single-use
+// ticket it leaves in the session, and goes on there. It revokes and
+// deletes the user's token as [Blueprint.Logout] does (a failed revocation
+// is logged, not returned), then:
 //
 //   - for a provider with an end-session endpoint (Provider.EndSessionURL,
 //     from OpenID Connect discovery), it answers with a page that posts the
@@ -60,6 +66,11 @@ func (b *Blueprint) backChannelEnabled() bool {
 func (b *Blueprint) EndSession(c *gin.Context, next string) error {
 	if next == "" || !safeNext(next) {
 		next = "/"
+	}
+	if b.provider.EndSessionURL != "" {
+		if done, err := b.endSessionElsewhere(c, next); done || err != nil {
+			return err
+		}
 	}
 	t, revokeErr, err := b.dropToken(c)
 	if err != nil {
@@ -90,6 +101,61 @@ func (b *Blueprint) EndSession(c *gin.Context, next string) error {
 		formField{"state", state})
 	writePostPage(c, "Signing out", b.provider.EndSessionURL, fields)
 	return nil
+}
+
+// endSessionElsewhere sends the browser on to the end-session route when
+// the user's ID token is kept in a cookie that only that route receives
+// (a cookie session store: see SessionStorage), with a single-use ticket in
+// the session so that no other site can start a logout there. It reports
+// whether it answered the request.
+func (b *Blueprint) endSessionElsewhere(c *gin.Context, next string) (bool, error) {
+	src, err := b.source(c)
+	if err != nil {
+		return false, err
+	}
+	t, err := src.current(reqContext(c))
+	if err != nil || t.apart == nil || t.apart.key == "" || t.IDToken != "" {
+		return false, nil // no token, or its ID token is at hand
+	}
+	s, err := session(c, b.cfg.SessionName)
+	if err != nil {
+		return false, err
+	}
+	ticket := rand.Text()
+	s.Set(b.endSessionKey(), ticket+" "+next)
+	if err := s.Save(); err != nil {
+		return false, &Error{Kind: KindStorageFailed, Provider: b.name, Err: err}
+	}
+	c.Redirect(http.StatusSeeOther, b.mountedEndSession+"?ticket="+ticket)
+	return true, nil
+}
+
+// endSessionHandler is the end-session route: with the ticket EndSession
+// left in the session, it ends the session here, where the ID token
+// cookie is sent.
+func (b *Blueprint) endSessionHandler() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s, err := session(c, b.cfg.SessionName)
+		if err != nil {
+			b.fail(c, &Error{Kind: KindConfig, Err: err})
+			return
+		}
+		stored, _ := s.Get(b.endSessionKey()).(string)
+		want, next, _ := strings.Cut(stored, " ")
+		if want == "" || subtle.ConstantTimeCompare([]byte(c.Query("ticket")), []byte(want)) != 1 {
+			b.failPage(c, &Error{Kind: KindStateMismatch, Err: errors.New("no sign-out started in this session")},
+				"Sign-out failed", "The sign-out was not started by this site. You are still signed in.", "")
+			return
+		}
+		s.Delete(b.endSessionKey()) // single use; EndSession saves the session
+		if err := b.EndSession(c, next); err != nil {
+			ge, ok := asError(err)
+			if !ok {
+				ge = &Error{Kind: KindStorageFailed, Err: err}
+			}
+			b.failPage(c, ge, "Sign-out failed", ge.Message(), "")
+		}
+	}
 }
 
 // loggedOutHandler is where the provider sends the browser back after

@@ -169,11 +169,64 @@ func TestTokenKeepsEveryField(t *testing.T) {
 	default:
 		t.Fatal("the stored token was not read")
 	}
-	if tok.RefreshToken == "" || tok.IDToken == "" || tok.Expiry.IsZero() || len(tok.Scopes) != 3 {
-		t.Errorf("stored token lost standard fields: %v (id_token %t)", tok, tok.IDToken != "")
+	// The cookie session keeps the ID token in a cookie that only the
+	// end-session route receives.
+	if tok.RefreshToken == "" || tok.IDToken != "" || tok.Expiry.IsZero() || len(tok.Scopes) != 3 {
+		t.Errorf("stored token lost standard fields: %v (id_token %t, want false here)", tok, tok.IDToken != "")
+	}
+	a.engine.GET(a.bp.LoginPath()+"/end-session/stored", func(c *gin.Context) {
+		tok, err := a.bp.Token(c)
+		if err != nil || tok.IDToken == "" {
+			c.Status(http.StatusNotFound)
+		}
+	})
+	if p := b.get(a.ts.URL + a.bp.LoginPath() + "/end-session/stored"); p.status != http.StatusOK {
+		t.Error("the ID token is not stored, or not sent to the end-session route")
 	}
 	if acct, _ := tok.Extra["test_account"].(map[string]any); acct["plan"] != "free" {
 		t.Errorf("extra = %v, want test_account.plan = free", tok.Extra)
+	}
+}
+
+// TestIDTokenCookieBound: the cookie of an ID token kept apart opens only
+// with the key in its own session's token: another login's cookie reads
+// as none.
+func TestIDTokenCookieBound(t *testing.T) {
+	t.Parallel()
+	srv := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
+	defer srv.Close()
+	a := newApp(t, srv)
+	idPath := a.bp.LoginPath() + "/end-session"
+	a.engine.GET(idPath+"/id", func(c *gin.Context) {
+		if tok, err := a.bp.Token(c); err == nil {
+			c.String(http.StatusOK, "%s", tok.IDToken)
+		}
+	})
+	u := a.ts.URL + idPath + "/id"
+	b1, b2 := newBrowser(t), newBrowser(t)
+	for _, b := range []*browser{b1, b2} {
+		if p := b.login(a); p.status != http.StatusOK {
+			t.Fatalf("login: %d", p.status)
+		}
+	}
+	id1, id2 := b1.get(u).body, b2.get(u).body
+	if id1 == "" || id2 == "" || id1 == id2 {
+		t.Fatalf("ID tokens at the end-session route: %t %t, want two different ones", id1 != "", id2 != "")
+	}
+	var mixed []*http.Cookie
+	for _, c := range b1.Cookies(u) {
+		if !strings.HasSuffix(c.Name, ".id") {
+			mixed = append(mixed, &http.Cookie{Name: c.Name, Value: c.Value, Path: "/"})
+		}
+	}
+	for _, c := range b2.Cookies(u) {
+		if strings.HasSuffix(c.Name, ".id") {
+			mixed = append(mixed, &http.Cookie{Name: c.Name, Value: c.Value, Path: idPath})
+		}
+	}
+	b1.ReplaceCookies(a.ts.URL+"/", mixed)
+	if got := b1.get(u).body; got != "" {
+		t.Errorf("another session's ID token cookie was read: same as its own %t, as the other's %t", got == id1, got == id2)
 	}
 }
 

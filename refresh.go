@@ -219,13 +219,31 @@ func (b *Blueprint) source(c *gin.Context) (*tokenSource, error) {
 		}
 	}
 	dedupeCookies(c) // a refresh may save the session the app saves too
-	ref, err := b.storage.Ref(c, b.name)
+	ref, err := b.tokenRef(c)
 	if err != nil {
 		return nil, err
 	}
 	s := &tokenSource{b: b, ref: ref}
 	c.Set(sourceKey{b}, s)
 	return s, nil
+}
+
+// tokenRef is the storage's handle of the request's token. The session
+// storage keeps a cookie-held ID token for the end-session route only, or
+// only its subject when the provider has no end-session endpoint.
+func (b *Blueprint) tokenRef(c *gin.Context) (TokenRef, error) {
+	if st, ok := b.storage.(*SessionStorage); ok && b.mountedEndSession != "" {
+		idPath := b.mountedEndSession
+		if b.provider.EndSessionURL == "" {
+			idPath = ""
+		}
+		r, err := st.ref(c, b.name, true, idPath)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	return b.storage.Ref(c, b.name)
 }
 
 // sourceKey is the gin.Context key of a blueprint's per-request

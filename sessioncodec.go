@@ -16,7 +16,10 @@ import (
 // expiry (Unix nanoseconds, empty for none), lifetime in seconds, granted
 // scopes joined by spaces (a scope never holds one, RFC 6749 section 3.3),
 // ID token, OAuth 1 secret, and Extra as a JSON object (empty for none;
-// the verified ID token claims are marked, as in MarshalJSON). A session
+// the verified ID token claims are marked, as in MarshalJSON). An ID token
+// kept apart (see cookieCell.apart) is "@", the key of the cookie holding
+// it ("" for none), a space and its subject, in place of the token: a JWT
+// never starts with "@". A session
 // written by an earlier version holds MarshalJSON's JSON, which still
 // reads.
 const sessionCodecV1 = "t1"
@@ -24,7 +27,14 @@ const sessionCodecV1 = "t1"
 const sessionCodecFields = 9
 
 // encodeSessionToken encodes t for a session.
-func encodeSessionToken(t *Token) ([]byte, error) {
+func encodeSessionToken(t *Token) ([]byte, error) { return encodeToken(t, t.IDToken) }
+
+// idApartMark starts the ID token field of a token whose ID token is kept
+// apart; the subject follows it.
+const idApartMark = "@"
+
+// encodeToken encodes t with idField in place of its ID token.
+func encodeToken(t *Token, idField string) ([]byte, error) {
 	var extra []byte
 	if len(t.Extra) > 0 {
 		var err error
@@ -40,7 +50,7 @@ func encodeSessionToken(t *Token) ([]byte, error) {
 		life = strconv.FormatInt(t.ExpiresIn, 10)
 	}
 	fields := [sessionCodecFields]string{t.AccessToken, t.TokenType, t.RefreshToken, expiry, life,
-		strings.Join(t.Scopes, " "), t.IDToken, t.Secret, string(extra)}
+		strings.Join(t.Scopes, " "), idField, t.Secret, string(extra)}
 	n := len(sessionCodecV1)
 	for _, f := range fields {
 		n += len(f) + 4
@@ -77,7 +87,12 @@ var errSessionToken = errors.New("ginoauth: decode token: corrupt session value"
 
 // decodeSessionToken decodes what encodeSessionToken wrote, or the JSON of
 // MarshalJSON.
-func decodeSessionToken(b []byte) (*Token, error) {
+func decodeSessionToken(b []byte) (*Token, error) { return decodeToken(b, nil) }
+
+// decodeToken is decodeSessionToken for a cell that may keep the ID token
+// apart: idToken returns the one sealed with key, or "" when this request
+// does not carry it.
+func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
 	rest, ok := strings.CutPrefix(string(b), sessionCodecV1)
 	if !ok {
 		return unmarshalToken(b)
@@ -92,6 +107,13 @@ func decodeSessionToken(b []byte) (*Token, error) {
 		return nil, errSessionToken
 	}
 	t := &Token{AccessToken: f[0], TokenType: f[1], RefreshToken: f[2], IDToken: f[6], Secret: f[7]}
+	if rest, ok := strings.CutPrefix(f[6], idApartMark); ok {
+		key, sub, _ := strings.Cut(rest, " ")
+		t.IDToken, t.apart = "", &idApart{sub: sub, key: key}
+		if idToken != nil && key != "" {
+			t.IDToken = idToken(key)
+		}
+	}
 	if f[3] != "" {
 		ns, err := strconv.ParseInt(f[3], 10, 64)
 		if err != nil {

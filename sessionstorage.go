@@ -32,6 +32,16 @@ import (
 // session cookie. A token too large even for that (over about 16 KB) fails
 // with ErrTokenTooLarge.
 //
+// With a cookie store, a blueprint's token does not carry its OpenID
+// Connect ID token, which nothing reads on an API request: the token keeps
+// the ID token's subject, and the ID token goes into a cookie of its own,
+// "{session}.{provider}.id", whose Path is the blueprint's end-session
+// route, sealed under a key kept in the token (none when the provider has
+// no end-session endpoint). Token.IDToken and the verified claims are
+// therefore empty outside the Authorized and TokenRefreshed hooks and that
+// route: keep what the app needs of the claims in its session in the
+// Authorized hook, or use a server-side store.
+//
 // A session is read once at the start of a request, so a request cannot see
 // a token that a concurrent request of the same browser refreshed (and a
 // browser that disconnected never received the refreshed token at all).
@@ -83,12 +93,24 @@ func sessionTokenKey(provider string) string { return provider + "_oauth_token" 
 
 // Ref implements [Storage]: the token in the request's session.
 func (st *SessionStorage) Ref(c *gin.Context, provider string) (TokenRef, error) {
+	r, err := st.ref(c, provider, false, "")
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ref is Ref for a blueprint: with a cookie store and apart, an ID token
+// is kept apart from the token, in a cookie whose path is idPath, or not
+// at all when idPath is "" (see cookieCell.apart).
+func (st *SessionStorage) ref(c *gin.Context, provider string, apart bool, idPath string) (*sessionRef, error) {
 	s, err := session(c, st.SessionName)
 	if err != nil {
 		return nil, err
 	}
 	r := &sessionRef{st: st, s: s, key: sessionTokenKey(provider), c: c}
 	if k := newCookieCell(c, r, provider); k != nil {
+		k.idApart, k.idPath = apart, idPath
 		r.cell = k
 	} else {
 		r.cell = sessionCell{r}
@@ -147,7 +169,11 @@ func (r *sessionRef) peek() *Token {
 		return nil
 	}
 	if raw != r.raw || r.last == nil {
-		t, err := decodeSessionToken([]byte(raw))
+		var idToken func(key string) string
+		if k, ok := r.cell.(*cookieCell); ok {
+			idToken = k.idToken
+		}
+		t, err := decodeToken([]byte(raw), idToken)
 		if err != nil {
 			return nil
 		}
@@ -173,19 +199,29 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 			return cur.Clone(), nil
 		}
 	}
-	var enc []byte
-	if new != nil {
-		var err error
-		if enc, err = encodeSessionToken(new); err != nil {
-			return nil, err
-		}
-	} else if r.cell.get() == "" {
+	if new == nil && r.cell.get() == "" {
 		return nil, nil
 	}
 	if handOn && old != nil && new != nil && old.RefreshToken != "" && !sameToken(old, new) {
+		// The whole token, ID token included, for a request that lost
+		// this one's answer.
+		enc, err := encodeSessionToken(new)
+		if err != nil {
+			return nil, err
+		}
 		if err := r.handOn(ctx, old.RefreshToken, enc); err != nil {
 			return nil, err
 		}
+	}
+	var enc []byte
+	var err error
+	if k, ok := r.cell.(*cookieCell); ok {
+		enc, err = k.apart(r.peek(), new)
+	} else if new != nil {
+		enc, err = encodeSessionToken(new)
+	}
+	if err != nil {
+		return nil, err
 	}
 	raw := string(enc)
 	if err := r.cell.set(raw); err != nil {

@@ -34,6 +34,30 @@ type Token struct {
 	IDToken   string         `json:"id_token,omitempty"` // OpenID Connect
 	Secret    string         `json:"secret,omitempty"`   // OAuth 1.0a token secret
 	Extra     map[string]any `json:"extra,omitempty"`
+
+	// apart is set on a token stored with its ID token apart (see
+	// cookieCell.apart): IDToken is empty where that ID token does not
+	// travel.
+	apart *idApart
+}
+
+// idApart is what the token keeps of an ID token kept apart from it.
+type idApart struct {
+	sub string // the ID token's subject
+	key string // the key of the cookie holding it; "" when none does
+}
+
+// idSubject is the subject of t's verified ID token, whether or not the
+// ID token itself was read with t.
+func (t *Token) idSubject() string {
+	if claims, ok := t.Extra[claimsKey].(map[string]any); ok {
+		sub, _ := claims["sub"].(string)
+		return sub
+	}
+	if t.apart != nil {
+		return t.apart.sub
+	}
+	return ""
 }
 
 // defaultEarlyExpiry is how early a token counts as expired, so that a

@@ -322,7 +322,7 @@ func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token
 		nt.RefreshToken = old.RefreshToken
 	}
 	if nt.IDToken == "" {
-		nt.IDToken = old.IDToken
+		nt.IDToken, nt.apart = old.IDToken, old.apart
 	} else if nt.IDToken != old.IDToken && b.provider.VerifyIDToken != nil {
 		// OpenID Connect Core 12.2: a refreshed ID token is verified like the
 		// first one, for the same subject; it carries no new nonce.
@@ -330,7 +330,7 @@ func (oauth2Flow) refresh(ctx context.Context, b *Blueprint, old *Token) (*Token
 		if err != nil {
 			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: err}
 		}
-		if oldClaims, ok := old.Extra[claimsKey].(map[string]any); ok && claims != nil && oldClaims["sub"] != claims["sub"] {
+		if sub := old.idSubject(); sub != "" && claims != nil && claims["sub"] != sub {
 			return nil, &Error{Kind: KindIDTokenInvalid, Provider: b.name, Err: errors.New("refreshed ID token is for another subject")}
 		}
 		if nt.Extra == nil {

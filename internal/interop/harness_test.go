@@ -22,7 +22,9 @@ import (
 // interopApp mounts bp on a Gin engine with cookie sessions and the test
 // routes:
 //
-//	/token   bp.Token and bp.Authorized, as JSON
+//	/token   bp.Token and bp.Authorized, as JSON; the same under the
+//	         end-session route, where the ID token of a cookie session is
+//	         sent too
 //	/api     GET <api>/<apiPath> through bp.Client, relayed
 //	/profile bp.Profile, as JSON
 //	/expire  the stored token's expiry moved into the past
@@ -39,7 +41,7 @@ func interopApp(t *testing.T, ts *httptest.Server, bp *ginoauth.Blueprint, apiPa
 	bp.Register(r.Group("/login"))
 	r.GET("/done", func(c *gin.Context) { c.String(http.StatusOK, "logged in") })
 	r.GET("/required", bp.Required(), func(c *gin.Context) { c.String(http.StatusOK, "in") })
-	r.GET("/token", func(c *gin.Context) {
+	tokenView := func(c *gin.Context) {
 		v := interopTokenView{Authorized: bp.Authorized(c)}
 		tok, err := bp.Token(c)
 		if err != nil {
@@ -49,7 +51,10 @@ func interopApp(t *testing.T, ts *httptest.Server, bp *ginoauth.Blueprint, apiPa
 			v.Scopes, v.IDToken, v.Extra = tok.Scopes, tok.IDToken, tok.Extra
 		}
 		c.JSON(http.StatusOK, v)
-	})
+	}
+	r.GET("/token", tokenView)
+	// Where a cookie session's ID token travels too.
+	r.GET(bp.LoginPath()+"/end-session/token", tokenView)
 	r.GET("/api", func(c *gin.Context) {
 		client, err := bp.Client(c)
 		if err != nil {
@@ -168,6 +173,16 @@ func (b *interopBrowser) token(appURL string) interopTokenView {
 	b.t.Helper()
 	var v interopTokenView
 	b.getJSON(appURL+"/token", http.StatusOK, &v)
+	return v
+}
+
+// oidcToken reads the "oidc" blueprint's stored token where all of it is
+// sent, the ID token too (a cookie session sends that to the end-session
+// route only).
+func (b *interopBrowser) oidcToken(appURL string) interopTokenView {
+	b.t.Helper()
+	var v interopTokenView
+	b.getJSON(appURL+"/login/oidc/end-session/token", http.StatusOK, &v)
 	return v
 }
 

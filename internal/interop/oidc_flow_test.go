@@ -81,7 +81,7 @@ func TestInteropOIDCFullFlow(t *testing.T) {
 	}
 
 	// The ID token was verified and its claims kept.
-	tok := b.token(appURL)
+	tok := b.oidcToken(appURL)
 	if !tok.Authorized || tok.Access == "" || tok.Refresh == "" || tok.IDToken == "" {
 		t.Fatalf("stored token: got authorized %t, access %t, refresh %t, id token %t, want all",
 			tok.Authorized, tok.Access != "", tok.Refresh != "", tok.IDToken != "")
@@ -253,7 +253,7 @@ func TestInteropOIDCVerifier(t *testing.T) {
 		t.Fatalf("callback: got status %d, want 302", cbResp.StatusCode)
 	}
 	nonce := authURL.Query().Get("nonce")
-	raw := b.token(appTS.URL).IDToken
+	raw := b.oidcToken(appTS.URL).IDToken
 	if raw == "" {
 		t.Fatal("no ID token stored")
 	}

@@ -117,9 +117,15 @@ func TestInteropOIDCRPInitiatedLogout(t *testing.T) {
 	if _, resp, body := interopOIDCLogin(t, b, appURL); resp.StatusCode != http.StatusFound {
 		t.Fatalf("login: %d %s", resp.StatusCode, body)
 	}
-	resp, page := b.get(appURL + "/end-session")
+	// EndSession sends the browser on to the end-session route, which the
+	// cookie-held ID token reaches.
+	resp, _ := b.get(appURL + "/end-session")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login/oidc/end-session?ticket=") {
+		t.Fatalf("end session: %d to %q, want 303 to the end-session route", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := b.get(appURL + resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `action="`+p.disc.EndSession+`"`) {
-		t.Fatalf("end session: %d %s, want a page posting to %s", resp.StatusCode, page, p.disc.EndSession)
+		t.Fatalf("end-session route: %d %s, want a page posting to %s", resp.StatusCode, page, p.disc.EndSession)
 	}
 	form := url.Values{}
 	for _, m := range interopHidden.FindAllStringSubmatch(string(page), -1) {

@@ -48,7 +48,7 @@ func TestInteropOIDCPKCEVerifiedByServer(t *testing.T) {
 			if cbResp.StatusCode != http.StatusFound {
 				t.Fatalf("callback: got status %d (%s), want 302", cbResp.StatusCode, cbBody)
 			}
-			if tok := b.token(appTS.URL); !tok.Authorized || tok.IDToken == "" {
+			if tok := b.oidcToken(appTS.URL); !tok.Authorized || tok.IDToken == "" {
 				t.Errorf("after ginoauth's exchange: got authorized %t, want a stored token with an ID token", tok.Authorized)
 			}
 		})

@@ -293,7 +293,7 @@ func TestClientAssertionEveryEndpoint(t *testing.T) {
 	if _, body, _ := app.get("/refresh"); body != "<nil>" {
 		t.Errorf("refresh: %s", body)
 	}
-	app.get("/logout")
+	app.logout(t)
 	op.set(func(*testOP) {
 		if len(failures) > 0 {
 			t.Errorf("client authentication failed: %v", failures)

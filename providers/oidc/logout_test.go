@@ -70,6 +70,18 @@ func (a *logoutApp) get(path string) (int, string, http.Header) {
 	return w.Code, w.Body.String(), w.Header()
 }
 
+// logout runs EndSession at /logout: with a cookie session it sends the
+// browser on to the end-session route (where the ID token cookie is sent),
+// which answers with the page for the provider.
+func (a *logoutApp) logout(t *testing.T) (int, string, http.Header) {
+	t.Helper()
+	code, body, h := a.get("/logout")
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login/oidc/end-session?ticket=") {
+		return code, body, h
+	}
+	return a.get(h.Get("Location"))
+}
+
 var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
 // TestRPInitiatedLogout: OpenID Connect RP-Initiated Logout 1.0.
@@ -78,7 +90,7 @@ func TestRPInitiatedLogout(t *testing.T) {
 	op := newOP(t)
 	a := newLogoutApp(t, op, nil)
 	idToken := a.res.token.IDToken
-	code, page, h := a.get("/logout")
+	code, page, h := a.logout(t)
 	if code != http.StatusOK || !strings.Contains(page, `action="`+op.issuer()+`/logout"`) {
 		t.Fatalf("logout: %d %s, want a page posting to the end-session endpoint", code, page)
 	}
@@ -116,11 +128,49 @@ func TestRPInitiatedLogout(t *testing.T) {
 	}
 }
 
+// TestEndSessionTicket: only EndSession can send the browser to the
+// end-session route. Another site's link there logs nobody out, and a
+// ticket works once.
+func TestEndSessionTicket(t *testing.T) {
+	t.Parallel()
+	op := newOP(t)
+	a := newLogoutApp(t, op, nil)
+	code, _, h := a.get("/logout")
+	if code != http.StatusSeeOther {
+		t.Fatalf("logout: %d, want 303 to the end-session route", code)
+	}
+	for _, forged := range []string{"", "?ticket=forged"} {
+		a.res.err = nil
+		if code, body, _ := a.get("/login/oidc/end-session" + forged); code != http.StatusBadRequest ||
+			a.res.err == nil || a.res.err.Kind != ginoauth.KindStateMismatch || !strings.Contains(body, "still signed in") {
+			t.Errorf("end-session route with %q: %d %v, want 400 %s", forged, code, a.res.err, ginoauth.KindStateMismatch)
+		}
+		if _, body, _ := a.get("/has-token"); body != "true" {
+			t.Fatalf("a forged end-session request (%q) deleted the token", forged)
+		}
+	}
+	if op.count("/revoke") != 0 {
+		t.Errorf("revocations after forged requests: %d, want 0", op.count("/revoke"))
+	}
+	if code, page, _ := a.get(h.Get("Location")); code != http.StatusOK || !strings.Contains(page, "id_token_hint") {
+		t.Fatalf("end-session route with EndSession's ticket: %d, want the page with the ID token hint", code)
+	}
+	if code, _, _ := a.get(h.Get("Location")); code != http.StatusBadRequest {
+		t.Errorf("the ticket used again: %d, want 400", code)
+	}
+}
+
 func TestEndSessionWithoutEndpoint(t *testing.T) {
 	t.Parallel()
 	op := newOP(t)
 	op.set(func(op *testOP) { op.doc = map[string]any{"end_session_endpoint": nil} })
 	a := newLogoutApp(t, op, nil)
+	// Nothing would read the ID token: the session keeps only its subject.
+	for _, c := range a.cookies {
+		if strings.HasSuffix(c.Name, ".id") {
+			t.Errorf("ID token cookie %q set, with no end-session endpoint to send it to", c.Name)
+		}
+	}
 	if code, _, h := a.get("/logout"); code != http.StatusFound || h.Get("Location") != "/bye" {
 		t.Errorf("logout: %d %q, want 302 /bye", code, h.Get("Location"))
 	}

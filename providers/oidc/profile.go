@@ -91,7 +91,10 @@ func FromClaims(m map[string]any) (*ginoauth.Profile, error) {
 }
 
 // IDTokenClaims returns the verified ID token claims the callback stored in
-// t's "id_token_claims" extra field, if any.
+// t's "id_token_claims" extra field, if any. With a cookie session store
+// they are there in the Authorized and TokenRefreshed hooks, not on later
+// requests (see ginoauth.SessionStorage): keep what the app needs in its
+// session in the Authorized hook.
 func IDTokenClaims(t *ginoauth.Token) (map[string]any, bool) {
 	if t == nil {
 		return nil, false
@@ -102,7 +105,8 @@ func IDTokenClaims(t *ginoauth.Token) (map[string]any, bool) {
 
 // ClaimsProfile is a [ginoauth.Provider.Profile] function that makes no request: it maps
 // the verified ID token claims kept with the token, for providers without
-// a userinfo endpoint.
+// a userinfo endpoint. With a cookie session store, call Profile in the
+// Authorized hook (see IDTokenClaims).
 func ClaimsProfile(_ context.Context, _ *http.Client, t *ginoauth.Token) (*ginoauth.Profile, error) {
 	m, ok := IDTokenClaims(t)
 	if !ok {
