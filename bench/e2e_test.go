@@ -268,6 +268,26 @@ func (b *e2eBrowser) stats() (appStats, error) {
 	return s, err
 }
 
+// TestE2E runs each app's login and API call once, as the benchmark does.
+func TestE2E(t *testing.T) {
+	for _, impl := range []Impl{Handwritten, Ginoauth} {
+		t.Run(string(impl), func(t *testing.T) {
+			opLn, issuer := listen(t)
+			appLn, appURL := listen(t)
+			env := []string{"GINOAUTH_BENCH_ISSUER=" + issuer, "GINOAUTH_BENCH_APP=" + appURL}
+			startChild(t, "op", opLn, "", env...)
+			startChild(t, string(impl), appLn, "test", env...)
+			br := newE2EBrowser(http.DefaultTransport, appURL)
+			if err := br.login(); err != nil {
+				t.Fatal(err)
+			}
+			if err := br.api(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func BenchmarkE2E(b *testing.B) {
 	for _, ph := range []string{"login", "api"} {
 		for _, impl := range []Impl{Handwritten, Ginoauth} {
