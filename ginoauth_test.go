@@ -228,6 +228,15 @@ func TestIDTokenCookieBound(t *testing.T) {
 	if got := b1.get(u).body; got != "" {
 		t.Errorf("another session's ID token cookie was read: same as its own %t, as the other's %t", got == id1, got == id2)
 	}
+	// Logging out expires the ID token cookie with the token.
+	if p := b2.get(a.ts.URL + "/logout"); p.status != http.StatusOK {
+		t.Fatalf("logout: %d", p.status)
+	}
+	for _, c := range b2.Cookies(u) {
+		if strings.HasSuffix(c.Name, ".id") {
+			t.Errorf("the ID token cookie outlived the logout")
+		}
+	}
 }
 
 func TestNextParameter(t *testing.T) {
