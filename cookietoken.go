@@ -286,8 +286,8 @@ func pathWithin(path, cookiePath string) bool {
 }
 
 // apart encodes t, which replaces prev, for this cell, and sets or expires
-// the ID token cookie to match.
-func (k *cookieCell) apart(prev, t *Token) ([]byte, error) {
+// the ID token cookie to match. whole returns t's whole encoding.
+func (k *cookieCell) apart(prev, t *Token, whole func() ([]byte, error)) ([]byte, error) {
 	had := prev != nil && prev.apart != nil && prev.apart.key != ""
 	switch {
 	case t == nil || !k.idApart:
@@ -322,7 +322,7 @@ func (k *cookieCell) apart(prev, t *Token) ([]byte, error) {
 	case k.idApart && t.IDToken != "" && k.idPath == "":
 		return encodeToken(t, idApartMark+" "+t.idSubject())
 	}
-	return encodeSessionToken(t)
+	return whole()
 }
 
 // sealIDToken seals idToken under a fresh key, for the ID token cookie.

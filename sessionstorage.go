@@ -195,10 +195,18 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	if new == nil && r.cell.get() == "" {
 		return nil, nil
 	}
+	// new's whole encoding, ID token included, made at most once.
+	var whole []byte
+	encodeWhole := func() ([]byte, error) {
+		var err error
+		if whole == nil && new != nil {
+			whole, err = encodeSessionToken(new)
+		}
+		return whole, err
+	}
 	if handOn && old != nil && new != nil && old.RefreshToken != "" && !sameToken(old, new) {
-		// The whole token, ID token included, for a request that lost
-		// this one's answer.
-		enc, err := encodeSessionToken(new)
+		// For a request that lost this one's answer.
+		enc, err := encodeWhole()
 		if err != nil {
 			return nil, err
 		}
@@ -209,9 +217,9 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	var enc []byte
 	var err error
 	if k, ok := r.cell.(*cookieCell); ok {
-		enc, err = k.apart(r.peek(), new)
-	} else if new != nil {
-		enc, err = encodeSessionToken(new)
+		enc, err = k.apart(r.peek(), new, encodeWhole)
+	} else {
+		enc, err = encodeWhole()
 	}
 	if err != nil {
 		return nil, err
