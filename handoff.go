@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/ginoauth/ginoauth/internal/keyedlock"
 )
 
 // maxHandoffChain bounds how many refreshes handedOn follows.
@@ -139,12 +137,14 @@ func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
 
 // localCoordinator is the in-process RefreshCoordinator.
 type localCoordinator struct {
-	locks  keyedlock.Mutexes
 	values expiring[[]byte]
 }
 
-func (l *localCoordinator) Lock(ctx context.Context, key string) (func(), error) {
-	return l.locks.Lock(ctx, key)
+// Lock takes no lock: every refresh runs under its blueprint's in-process
+// lock of the same token (Blueprint.refresh), which is all the exclusion
+// one process needs.
+func (l *localCoordinator) Lock(context.Context, string) (func(), error) {
+	return func() {}, nil
 }
 
 func (l *localCoordinator) Put(_ context.Context, key string, value []byte, ttl time.Duration) error {
