@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,16 +14,26 @@ import (
 // The session storage's encoding of a token. A session-held token rides in
 // a cookie to and from every request, so its encoding is compact and quick
 // to read: "t1", then each field as <length>:<bytes> (a netstring without
-// its comma), in this order: access token, token type, refresh token,
-// expiry (Unix nanoseconds, empty for none), lifetime in seconds, granted
-// scopes joined by spaces (a scope never holds one, RFC 6749 section 3.3),
-// ID token, OAuth 1 secret, and Extra as a JSON object (empty for none;
-// the verified ID token claims are marked, as in MarshalJSON). An ID token
-// kept apart (see cookieCell.apart) is "@", the key of the cookie holding
-// it ("" for none), a space and its subject, in place of the token: a JWT
-// never starts with "@". A session
-// written by an earlier version holds MarshalJSON's JSON, which still
-// reads.
+// its comma), in this order:
+//
+//   - access token, token type, refresh token;
+//   - expiry: Unix seconds when it is a whole second (as the token
+//     endpoint sets it), else Unix nanoseconds; empty for none. A value
+//     under 10^12 is seconds: in nanoseconds it would be 1970;
+//   - lifetime in seconds;
+//   - granted scopes joined by spaces (a scope never holds one, RFC 6749
+//     section 3.3);
+//   - ID token. One kept apart (see cookieCell.apart) is "@", the key of
+//     the cookie holding it ("" for none), a space and its subject: a JWT
+//     never starts with "@";
+//   - OAuth 1 secret;
+//   - Extra, empty for none: form-encoded (key=value&...) when every value
+//     is a string, as in every form-encoded token response, else a JSON
+//     object, which starts with "{" where a form-encoded one cannot. The
+//     verified ID token claims are marked, as in MarshalJSON.
+//
+// A session written by an earlier version holds MarshalJSON's JSON, which
+// still reads.
 const sessionCodecV1 = "t1"
 
 const sessionCodecFields = 9
@@ -35,22 +47,23 @@ const idApartMark = "@"
 
 // encodeToken encodes t with idField in place of its ID token.
 func encodeToken(t *Token, idField string) ([]byte, error) {
-	var extra []byte
-	if len(t.Extra) > 0 {
-		var err error
-		if extra, err = json.Marshal(markClaims(t.Extra, t.IDToken)); err != nil {
-			return nil, fmt.Errorf("ginoauth: encode token: %w", err)
-		}
+	extra, err := encodeExtra(markClaims(t.Extra, t.IDToken))
+	if err != nil {
+		return nil, fmt.Errorf("ginoauth: encode token: %w", err)
 	}
 	var expiry, life string
-	if !t.Expiry.IsZero() {
+	switch {
+	case t.Expiry.IsZero():
+	case t.Expiry.Nanosecond() == 0:
+		expiry = strconv.FormatInt(t.Expiry.Unix(), 10)
+	default:
 		expiry = strconv.FormatInt(t.Expiry.UnixNano(), 10)
 	}
 	if t.ExpiresIn != 0 {
 		life = strconv.FormatInt(t.ExpiresIn, 10)
 	}
 	fields := [sessionCodecFields]string{t.AccessToken, t.TokenType, t.RefreshToken, expiry, life,
-		strings.Join(t.Scopes, " "), idField, t.Secret, string(extra)}
+		strings.Join(t.Scopes, " "), idField, t.Secret, extra}
 	n := len(sessionCodecV1)
 	for _, f := range fields {
 		n += len(f) + 4
@@ -61,6 +74,58 @@ func encodeToken(t *Token, idField string) ([]byte, error) {
 		b = appendField(b, f)
 	}
 	return b, nil
+}
+
+// encodeExtra encodes a token's Extra for the session codec.
+func encodeExtra(extra map[string]any) (string, error) {
+	if len(extra) == 0 {
+		return "", nil
+	}
+	keys := make([]string, 0, len(extra))
+	for k, v := range extra {
+		if _, ok := v.(string); !ok {
+			b, err := json.Marshal(extra)
+			return string(b), err
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(extra[k].(string)))
+	}
+	return b.String(), nil
+}
+
+// decodeExtra decodes what encodeExtra wrote.
+func decodeExtra(s string) (map[string]any, bool) {
+	if s[0] == '{' {
+		var m map[string]any
+		if json.Unmarshal([]byte(s), &m) != nil || m == nil {
+			return nil, false
+		}
+		return m, true
+	}
+	m := make(map[string]any, strings.Count(s, "&")+1)
+	for rest := s; ; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		rawKey, rawValue, ok := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(rawKey)
+		v, err2 := url.QueryUnescape(rawValue)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, false
+		}
+		m[k] = v
+		if rest == "" {
+			return m, true
+		}
+	}
 }
 
 // appendField appends f as <length>:<bytes>, a netstring without its comma.
@@ -115,11 +180,15 @@ func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
 		}
 	}
 	if f[3] != "" {
-		ns, err := strconv.ParseInt(f[3], 10, 64)
+		n, err := strconv.ParseInt(f[3], 10, 64)
 		if err != nil {
 			return nil, errSessionToken
 		}
-		t.Expiry = time.Unix(0, ns).UTC()
+		if n > -1e12 && n < 1e12 {
+			t.Expiry = time.Unix(n, 0).UTC()
+		} else {
+			t.Expiry = time.Unix(0, n).UTC()
+		}
 	}
 	if f[4] != "" {
 		life, err := strconv.ParseInt(f[4], 10, 64)
@@ -132,7 +201,7 @@ func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
 		t.Scopes = strings.Split(f[5], " ")
 	}
 	if f[8] != "" {
-		if err := json.Unmarshal([]byte(f[8]), &t.Extra); err != nil || t.Extra == nil {
+		if t.Extra, ok = decodeExtra(f[8]); !ok {
 			return nil, errSessionToken
 		}
 		unmarkClaims(t.Extra, t.IDToken)

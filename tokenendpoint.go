@@ -148,8 +148,9 @@ func tokenFromFields(fields map[string]any, now time.Time) *Token {
 		}
 	}
 	if t.ExpiresIn > 0 {
-		// By the blueprint's clock, which tests may move.
-		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+		// By the blueprint's clock, which tests may move; to the second
+		// below, as precise as expires_in, and shorter to store.
+		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second).Truncate(time.Second)
 	} else if at := seconds(fields["expires_at"]); at > 0 {
 		// A provider that gives only an absolute expiry (Unix seconds).
 		t.Expiry = time.Unix(at, 0)
