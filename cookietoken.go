@@ -133,6 +133,10 @@ func (k *cookieCell) get() string {
 // behind included, so that a write expires them, and returns their values.
 func (k *cookieCell) scan() [maxTokenChunks]string {
 	var values [maxTokenChunks]string
+	k.scanned = true
+	if !k.mayHold() {
+		return values
+	}
 	for _, ck := range k.c.Request.Cookies() { // the header is parsed once
 		idx, ok := strings.CutPrefix(ck.Name, k.prefix)
 		if !ok {
@@ -143,8 +147,19 @@ func (k *cookieCell) scan() [maxTokenChunks]string {
 			k.present = max(k.present, i+1)
 		}
 	}
-	k.scanned = true
 	return values
+}
+
+// mayHold reports whether the request's cookies may include this cell's
+// parts: whether their names appear in the Cookie header at all, which is
+// quicker to find than to parse every cookie.
+func (k *cookieCell) mayHold() bool {
+	for _, h := range k.c.Request.Header["Cookie"] {
+		if strings.Contains(h, k.prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // decode reassembles the token from the request's chunk cookies: all from
