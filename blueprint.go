@@ -20,14 +20,17 @@ import (
 // mount on a Gin router. It is safe for concurrent use: everything that
 // belongs to one login or one user lives in the request and the session.
 type Blueprint struct {
-	name     string
-	provider Provider
-	cfg      Config
-	hooks    Hooks
-	storage  Storage
-	logger   *slog.Logger
-	oauth    oauth2.Config // template; never mutated after New
-	apiBase  *url.URL
+	name string
+	// The session keys of the logins in progress and of the token
+	// (SessionStorage's), made once.
+	loginsSessionKey, tokenSessionKey string
+	provider                          Provider
+	cfg                               Config
+	hooks                             Hooks
+	storage                           Storage
+	logger                            *slog.Logger
+	oauth                             oauth2.Config // template; never mutated after New
+	apiBase                           *url.URL
 	// tokenOrigins are the origins API requests may carry the token to;
 	// nil: any.
 	tokenOrigins map[string]bool
@@ -148,9 +151,12 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 		origins:  http.NewCrossOriginProtection(),
 		name:     name,
 		provider: p,
-		hooks:    cfg.Hooks,
-		storage:  cfg.Storage,
-		logger:   cfg.Logger,
+
+		loginsSessionKey: name + "_oauth_logins",
+		tokenSessionKey:  sessionTokenKey(name),
+		hooks:            cfg.Hooks,
+		storage:          cfg.Storage,
+		logger:           cfg.Logger,
 	}
 	if b.storage == nil {
 		b.storage = &SessionStorage{SessionName: cfg.SessionName}

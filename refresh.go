@@ -237,7 +237,7 @@ func (b *Blueprint) tokenRef(c *gin.Context) (TokenRef, error) {
 		if b.provider.EndSessionURL == "" {
 			idPath = ""
 		}
-		r, err := st.ref(c, b.name, true, idPath)
+		r, err := st.ref(c, b.tokenSessionKey, b.name, true, idPath)
 		if err != nil {
 			return nil, err
 		}

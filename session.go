@@ -97,7 +97,7 @@ type pendingLogin struct {
 	ReqSecret string `json:"rs,omitempty"`
 }
 
-func (b *Blueprint) loginsKey() string { return b.name + "_oauth_logins" }
+func (b *Blueprint) loginsKey() string { return b.loginsSessionKey }
 
 // pendingLogins reads the session's logins in progress for b, dropping
 // expired ones. A corrupt value reads as none.

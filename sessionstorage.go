@@ -86,22 +86,23 @@ func sessionTokenKey(provider string) string { return provider + "_oauth_token" 
 
 // Ref implements [Storage]: the token in the request's session.
 func (st *SessionStorage) Ref(c *gin.Context, provider string) (TokenRef, error) {
-	r, err := st.ref(c, provider, false, "")
+	r, err := st.ref(c, sessionTokenKey(provider), provider, false, "")
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// ref is Ref for a blueprint: with a cookie store and apart, an ID token
+// ref is Ref for a blueprint, with the session key of provider's token
+// (sessionTokenKey) made once: with a cookie store and apart, an ID token
 // is kept apart from the token, in a cookie whose path is idPath, or not
 // at all when idPath is "" (see cookieCell.apart).
-func (st *SessionStorage) ref(c *gin.Context, provider string, apart bool, idPath string) (*sessionRef, error) {
+func (st *SessionStorage) ref(c *gin.Context, key, provider string, apart bool, idPath string) (*sessionRef, error) {
 	s, err := session(c, st.SessionName)
 	if err != nil {
 		return nil, err
 	}
-	r := &sessionRef{st: st, s: s, key: sessionTokenKey(provider), c: c}
+	r := &sessionRef{st: st, s: s, key: key, c: c}
 	if k := newCookieCell(c, r, provider); k != nil {
 		k.idApart, k.idPath = apart, idPath
 		r.cell = k
