@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -426,38 +425,53 @@ func dedupeSetCookies(h http.Header) {
 	if len(all) < 2 {
 		return
 	}
-	ids := make([]string, len(all))
+	var buf [8]cookieID
+	ids := buf[:0]
 	dup := false
-	for i, v := range all {
-		ids[i] = cookieIdentity(v)
-		for _, prev := range ids[:i] {
-			dup = dup || prev == ids[i]
+	for _, v := range all {
+		id := cookieIdentity(v)
+		for _, prev := range ids {
+			dup = dup || prev.same(id)
 		}
+		ids = append(ids, id)
 	}
 	if !dup {
 		return
 	}
 	kept := make([]string, 0, len(all))
 	for i, v := range all {
-		if !slices.Contains(ids[i+1:], ids[i]) {
+		last := true
+		for _, later := range ids[i+1:] {
+			last = last && !later.same(ids[i])
+		}
+		if last {
 			kept = append(kept, v)
 		}
 	}
 	h["Set-Cookie"] = kept
 }
 
-// cookieIdentity is what makes a Set-Cookie replace another: its name,
-// domain and path.
-func cookieIdentity(setCookie string) string {
+// cookieID is what makes a Set-Cookie replace another: its name, domain
+// and path (parts of the header line, not copies).
+type cookieID struct{ name, domain, path string }
+
+func (a cookieID) same(b cookieID) bool {
+	return a.name == b.name && strings.EqualFold(a.domain, b.domain) && a.path == b.path
+}
+
+func cookieIdentity(setCookie string) cookieID {
 	pair, attrs, _ := strings.Cut(setCookie, ";")
 	name, _, _ := strings.Cut(pair, "=")
-	id := strings.TrimSpace(name)
+	id := cookieID{name: strings.TrimSpace(name)}
 	for attrs != "" {
 		var attr string
 		attr, attrs, _ = strings.Cut(attrs, ";")
 		k, v, _ := strings.Cut(strings.TrimSpace(attr), "=")
-		if strings.EqualFold(k, "domain") || strings.EqualFold(k, "path") {
-			id += "\x00" + strings.ToLower(k) + "=" + v
+		switch {
+		case strings.EqualFold(k, "domain"):
+			id.domain = v
+		case strings.EqualFold(k, "path"):
+			id.path = v
 		}
 	}
 	return id

@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,8 +56,23 @@ func serveChild(role string) error {
 	if err != nil {
 		return err
 	}
+	// GINOAUTH_BENCH_APP_MEMPROFILE=file: the app's allocation profile,
+	// every allocation sampled, written when the benchmark ends it.
+	memprofile := os.Getenv("GINOAUTH_BENCH_APP_MEMPROFILE")
+	if role == "op" {
+		memprofile = ""
+	}
+	if memprofile != "" {
+		runtime.MemProfileRate = 1
+	}
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
+		if memprofile != "" {
+			if f, err := os.Create(memprofile); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}
 		os.Exit(0) // exits cleanly, so callgrind writes its counts
 	}()
 	issuer, appURL := os.Getenv("GINOAUTH_BENCH_ISSUER"), os.Getenv("GINOAUTH_BENCH_APP")
