@@ -48,6 +48,11 @@ const (
 	unitInstr  = "instr/op" // callgrind.sh
 )
 
+// appPrefix marks the end-to-end benchmark's figures of the app process
+// (app-cpu-ns/op, app-B/op, app-allocs/op), which stand for cpu-ns/op,
+// B/op and allocs/op.
+const appPrefix = "app-"
+
 // instrNoise is how far callgrind's instruction counts per op repeat
 // between builds and runs (measured: within 3 %, as garbage collection
 // lands on different ops); with one sample per side, the
@@ -135,12 +140,30 @@ func parse(in io.Reader, r *results) error {
 			continue
 		}
 		key := strings.TrimPrefix(strings.Join(kept, "/"), "BenchmarkFlow/")
+		vals := map[string]float64{}
+		var units []string
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
 				return fmt.Errorf("ratios: %s: bad value %q", f[0], f[i])
 			}
-			r.add(key, impl, f[i+1], v)
+			if _, ok := vals[f[i+1]]; !ok {
+				units = append(units, f[i+1])
+			}
+			vals[f[i+1]] = v
+		}
+		// The end-to-end benchmark's app-process figures are the ones to
+		// compare, not those of the browser's process.
+		for _, unit := range units {
+			if _, ok := vals[appPrefix+unit]; ok || strings.HasPrefix(unit, appPrefix) {
+				continue
+			}
+			r.add(key, impl, unit, vals[unit])
+		}
+		for _, unit := range units {
+			if app, ok := strings.CutPrefix(unit, appPrefix); ok {
+				r.add(key, impl, app, vals[unit])
+			}
 		}
 	}
 	return sc.Err()

@@ -121,3 +121,24 @@ func TestVerdictAndRender(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndAppFigures: the end-to-end benchmark's app-process figures
+// stand for CPU time, bytes and allocations, in place of the browser's.
+func TestEndToEndAppFigures(t *testing.T) {
+	const e2e = `BenchmarkE2E/provider=zitadel/phase=api/impl=handwritten-2  300  500000 ns/op  300000 app-cpu-ns/op  24000 app-B/op  300 app-allocs/op  0 cookie-B/op  9000 B/op  90 allocs/op
+BenchmarkE2E/provider=zitadel/phase=api/impl=ginoauth-2     300  520000 ns/op  330000 app-cpu-ns/op  27000 app-B/op  340 app-allocs/op  0 cookie-B/op  9100 B/op  91 allocs/op
+`
+	var r results
+	if err := parse(strings.NewReader(e2e), &r); err != nil {
+		t.Fatal(err)
+	}
+	key := "BenchmarkE2E/provider=zitadel/phase=api"
+	for unit, want := range map[string]float64{unitCPU: 330000, unitBytes: 27000, unitAllocs: 340, unitTime: 520000} {
+		if got := r.median(key, "ginoauth", unit); got != want {
+			t.Errorf("%s: got %v, want %v", unit, got, want)
+		}
+	}
+	if got := r.median(key, "handwritten", unitBytes); got != 24000 {
+		t.Errorf("handwritten B/op: got %v, want the app's 24000", got)
+	}
+}
