@@ -129,26 +129,25 @@ func (b *Blueprint) savePendingLogins(s sessions.Session, all []pendingLogin) er
 	return s.Save()
 }
 
-// The session's encoding of the logins in progress: "p1", then for each
-// login its seven fields as appendField writes them (state, verifier,
-// nonce, next, creation time in Unix seconds, OAuth 1 request token and
-// secret). A session written by an earlier version holds them as JSON,
-// which still reads.
+// The session's encoding of the logins in progress: for each login its
+// seven fields as appendField writes them (state, verifier, nonce, next,
+// creation time in Unix seconds in base 36, OAuth 1 request token and
+// secret), so it starts with a digit. Sessions written by earlier versions
+// still read: "p1" and the same fields with the time in base 10, or JSON.
 const (
 	pendingCodecV1     = "p1"
 	pendingCodecFields = 7
 )
 
 func encodePending(all []pendingLogin) string {
-	n := len(pendingCodecV1)
+	n := 0
 	for _, p := range all {
 		n += len(p.State) + len(p.Verifier) + len(p.Nonce) + len(p.Next) + len(p.ReqToken) + len(p.ReqSecret) + 40
 	}
 	b := make([]byte, 0, n)
-	b = append(b, pendingCodecV1...)
 	for _, p := range all {
 		for _, f := range [pendingCodecFields]string{p.State, p.Verifier, p.Nonce, p.Next,
-			strconv.FormatInt(p.Created, 10), p.ReqToken, p.ReqSecret} {
+			strconv.FormatInt(p.Created, 36), p.ReqToken, p.ReqSecret} {
 			b = appendField(b, f)
 		}
 	}
@@ -156,11 +155,16 @@ func encodePending(all []pendingLogin) string {
 }
 
 func decodePending(raw string) ([]pendingLogin, bool) {
-	rest, ok := strings.CutPrefix(raw, pendingCodecV1)
-	if !ok {
+	rest, v1 := strings.CutPrefix(raw, pendingCodecV1)
+	if !v1 && (raw == "" || raw[0] < '0' || raw[0] > '9') {
 		var all []pendingLogin
 		return all, json.Unmarshal([]byte(raw), &all) == nil
 	}
+	base := 36
+	if v1 {
+		base = 10
+	}
+	var ok bool
 	var all []pendingLogin
 	for rest != "" {
 		var f [pendingCodecFields]string
@@ -169,7 +173,7 @@ func decodePending(raw string) ([]pendingLogin, bool) {
 				return nil, false
 			}
 		}
-		created, err := strconv.ParseInt(f[4], 10, 64)
+		created, err := strconv.ParseInt(f[4], base, 64)
 		if err != nil {
 			return nil, false
 		}

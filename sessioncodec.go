@@ -13,14 +13,17 @@ import (
 
 // The session storage's encoding of a token. A session-held token rides in
 // a cookie to and from every request, so its encoding is compact and quick
-// to read: "t1", then each field as <length>:<bytes> (a netstring without
-// its comma), in this order:
+// to read: each field as <length>:<bytes> (a netstring without its comma),
+// so it starts with a digit, in this order:
 //
-//   - access token, token type, refresh token;
-//   - expiry: Unix seconds when it is a whole second (as the token
-//     endpoint sets it), else Unix nanoseconds; empty for none. A value
-//     under 10^12 is seconds: in nanoseconds it would be 1970;
-//   - lifetime in seconds;
+//   - access token;
+//   - token type, empty for "Bearer", "-" for none (and a "-" before a type
+//     that starts with one);
+//   - refresh token;
+//   - expiry: Unix seconds in base 36, then "." and the nanoseconds in base
+//     36 when it is not a whole second (the token endpoint sets whole
+//     seconds); empty for none;
+//   - lifetime in seconds, in base 36;
 //   - granted scopes joined by spaces (a scope never holds one, RFC 6749
 //     section 3.3);
 //   - ID token. One kept apart (see cookieCell.apart) is "@", the key of
@@ -32,8 +35,9 @@ import (
 //     object, which starts with "{" where a form-encoded one cannot. The
 //     verified ID token claims are marked, as in MarshalJSON.
 //
-// A session written by an earlier version holds MarshalJSON's JSON, which
-// still reads.
+// Sessions written by earlier versions still read: "t1" and the same
+// fields with the type as it is, the expiry in Unix nanoseconds and the
+// lifetime in base 10; or MarshalJSON's JSON.
 const sessionCodecV1 = "t1"
 
 const sessionCodecFields = 9
@@ -52,24 +56,29 @@ func encodeToken(t *Token, idField string) ([]byte, error) {
 		return nil, fmt.Errorf("ginoauth: encode token: %w", err)
 	}
 	var expiry, life string
-	switch {
-	case t.Expiry.IsZero():
-	case t.Expiry.Nanosecond() == 0:
-		expiry = strconv.FormatInt(t.Expiry.Unix(), 10)
-	default:
-		expiry = strconv.FormatInt(t.Expiry.UnixNano(), 10)
+	if !t.Expiry.IsZero() {
+		expiry = strconv.FormatInt(t.Expiry.Unix(), 36)
+		if ns := t.Expiry.Nanosecond(); ns != 0 {
+			expiry += "." + strconv.FormatInt(int64(ns), 36)
+		}
 	}
 	if t.ExpiresIn != 0 {
-		life = strconv.FormatInt(t.ExpiresIn, 10)
+		life = strconv.FormatInt(t.ExpiresIn, 36)
 	}
-	fields := [sessionCodecFields]string{t.AccessToken, t.TokenType, t.RefreshToken, expiry, life,
+	tokenType := t.TokenType
+	switch {
+	case tokenType == "Bearer":
+		tokenType = ""
+	case tokenType == "" || tokenType[0] == '-':
+		tokenType = "-" + tokenType
+	}
+	fields := [sessionCodecFields]string{t.AccessToken, tokenType, t.RefreshToken, expiry, life,
 		strings.Join(t.Scopes, " "), idField, t.Secret, extra}
-	n := len(sessionCodecV1)
+	n := 0
 	for _, f := range fields {
 		n += len(f) + 4
 	}
 	b := make([]byte, 0, n)
-	b = append(b, sessionCodecV1...)
 	for _, f := range fields {
 		b = appendField(b, f)
 	}
@@ -158,11 +167,16 @@ func decodeSessionToken(b []byte) (*Token, error) { return decodeToken(b, nil) }
 // apart: idToken returns the one sealed with key, or "" when this request
 // does not carry it.
 func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
-	rest, ok := strings.CutPrefix(string(b), sessionCodecV1)
-	if !ok {
+	rest := string(b)
+	v1 := strings.HasPrefix(rest, sessionCodecV1)
+	switch {
+	case v1:
+		rest = rest[len(sessionCodecV1):]
+	case rest == "" || rest[0] < '0' || rest[0] > '9':
 		return unmarshalToken(b)
 	}
 	var f [sessionCodecFields]string
+	var ok bool
 	for i := range f {
 		if f[i], rest, ok = readField(rest); !ok {
 			return nil, errSessionToken
@@ -179,19 +193,25 @@ func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
 			t.IDToken = idToken(key)
 		}
 	}
-	if f[3] != "" {
-		n, err := strconv.ParseInt(f[3], 10, 64)
-		if err != nil {
-			return nil, errSessionToken
+	base := 36
+	if v1 {
+		base = 10
+	} else {
+		switch {
+		case f[1] == "":
+			t.TokenType = "Bearer"
+		case f[1][0] == '-':
+			t.TokenType = f[1][1:]
 		}
-		if n > -1e12 && n < 1e12 {
-			t.Expiry = time.Unix(n, 0).UTC()
-		} else {
-			t.Expiry = time.Unix(0, n).UTC()
+	}
+	if f[3] != "" {
+		var err error
+		if t.Expiry, err = decodeExpiry(f[3], v1); err != nil {
+			return nil, errSessionToken
 		}
 	}
 	if f[4] != "" {
-		life, err := strconv.ParseInt(f[4], 10, 64)
+		life, err := strconv.ParseInt(f[4], base, 64)
 		if err != nil {
 			return nil, errSessionToken
 		}
@@ -207,4 +227,25 @@ func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
 		unmarkClaims(t.Extra, t.IDToken)
 	}
 	return t, nil
+}
+
+// decodeExpiry reads an expiry field: Unix nanoseconds in base 10 (v1), or
+// seconds in base 36 and any nanoseconds after a ".".
+func decodeExpiry(f string, v1 bool) (time.Time, error) {
+	if v1 {
+		ns, err := strconv.ParseInt(f, 10, 64)
+		return time.Unix(0, ns).UTC(), err
+	}
+	secs, frac, hasFrac := strings.Cut(f, ".")
+	sec, err := strconv.ParseInt(secs, 36, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var ns int64
+	if hasFrac {
+		if ns, err = strconv.ParseInt(frac, 36, 64); err != nil || ns <= 0 || ns >= 1e9 {
+			return time.Time{}, errSessionToken
+		}
+	}
+	return time.Unix(sec, ns).UTC(), nil
 }

@@ -55,6 +55,35 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 
 // TestSessionCodecKeepsVerifiedClaims: the verified claims are stored as a
 // marker and come back from the ID token, as with MarshalJSON.
+// TestSessionCodecReadsV1: a token as the previous version stored it
+// ("t1", the expiry in nanoseconds, Extra as JSON) still reads, and is
+// written back in the shorter encoding.
+func TestSessionCodecReadsV1(t *testing.T) {
+	t.Parallel()
+	const v1 = `t15:gho_26:Bearer15:ghr_2x7Qe2mWvR419:17967073311459711525:2880020:read:user user:email0:0:39:{"refresh_token_expires_in":"15811200"}`
+	tok, err := decodeSessionToken([]byte(v1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Token{AccessToken: "gho_2", TokenType: "Bearer", RefreshToken: "ghr_2x7Qe2mWvR4",
+		Expiry: time.Unix(0, 1796707331145971152).UTC(), ExpiresIn: 28800, Scopes: []string{"read:user", "user:email"},
+		Extra: map[string]any{"refresh_token_expires_in": "15811200"}}
+	if !reflect.DeepEqual(tok, want) {
+		t.Fatalf("v1 read as %#v, want %#v", tok, want)
+	}
+	enc, err := encodeSessionToken(tok)
+	if err != nil || len(enc) >= len(v1) || enc[0] < '0' || enc[0] > '9' {
+		t.Errorf("written back as %q (%d bytes, was %d), want the shorter encoding", enc, len(enc), len(v1))
+	}
+	for _, typ := range []string{"", "-", "-x", "mac", "Bearer"} {
+		in := &Token{AccessToken: "a", TokenType: typ}
+		enc, _ := encodeSessionToken(in)
+		if out, err := decodeSessionToken(enc); err != nil || out.TokenType != typ {
+			t.Errorf("token type %q read back as %q (%v)", typ, out.TokenType, err)
+		}
+	}
+}
+
 func TestSessionCodecKeepsVerifiedClaims(t *testing.T) {
 	idToken := "e30." + b64(`{"sub":"u1","email":"a@example.com"}`) + ".sig"
 	in := &Token{AccessToken: "a", IDToken: idToken, Extra: map[string]any{claimsKey: map[string]any{"sub": "u1", "email": "a@example.com"}}}
@@ -141,8 +170,13 @@ func TestPendingLoginsCodec(t *testing.T) {
 	if got, ok := decodePending(string(legacy)); !ok || !slices.Equal(got, all[:2]) {
 		t.Errorf("JSON of an earlier version: %+v, %v", got, ok)
 	}
+	// As the previous version wrote them: "p1", the time in base 10.
+	const p1 = "p126:FRQTUDGMXDU4O6DDNU4BYDU23M43:JcJk4sPpyQrP_ivxYc44nAtB8YroUNkR8KyO-W3ARiQ0:0:10:17966794040:0:"
+	if got, ok := decodePending(p1); !ok || len(got) != 1 || got[0].State != "FRQTUDGMXDU4O6DDNU4BYDU23M" || got[0].Created != 1796679404 {
+		t.Errorf("p1 of the previous version: %+v, %v", got, ok)
+	}
 	enc := encodePending(all[:1])
-	for _, bad := range []string{"p1", enc[:len(enc)-1], enc + "x", "p12:s1", "p1" + strings.Repeat("1:a", 4) + "1:x1:a1:a", "{"} {
+	for _, bad := range []string{"p1", enc[:len(enc)-1], enc + "x", "p12:s1", "p1" + strings.Repeat("1:a", 4) + "1:x1:a1:a", "{", "12:s1"} {
 		if got, ok := decodePending(bad); ok && len(got) > 0 {
 			t.Errorf("decodePending(%q) = %+v, want none", bad, got)
 		}
