@@ -301,7 +301,7 @@ func pathWithin(path, cookiePath string) bool {
 
 // apart encodes t, which replaces prev, for this cell, and sets or expires
 // the ID token cookie to match. whole returns t's whole encoding.
-func (k *cookieCell) apart(prev, t *Token, whole func() ([]byte, error)) ([]byte, error) {
+func (k *cookieCell) apart(prev, t *Token, whole func() (string, error)) (string, error) {
 	had := prev != nil && prev.apart != nil && prev.apart.key != ""
 	switch {
 	case t == nil || !k.idApart:
@@ -316,7 +316,7 @@ func (k *cookieCell) apart(prev, t *Token, whole func() ([]byte, error)) ([]byte
 		}
 		key, sealed, err := k.sealIDToken(t.IDToken)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if len(k.idName())+len(sealed)+1 <= maxCookieBytes {
 			k.setIDCookie(sealed)
@@ -332,7 +332,7 @@ func (k *cookieCell) apart(prev, t *Token, whole func() ([]byte, error)) ([]byte
 	}
 	switch {
 	case t == nil:
-		return nil, nil
+		return "", nil
 	case k.idApart && t.IDToken != "" && k.idPath == "":
 		return encodeToken(t, idApartMark+" "+t.idSubject())
 	}

@@ -115,7 +115,7 @@ var errHandoffCorrupt = errors.New("ginoauth: refresh handoff: corrupt value")
 // openHandoff decodes what handOn left under spentRefresh's name.
 func (r *sessionRef) openHandoff(spentRefresh string, value []byte) (*Token, error) {
 	if _, local := r.st.coordinator().(*localCoordinator); local {
-		return decodeSessionToken(value)
+		return decodeSessionToken(string(value))
 	}
 	return openHandoff(spentRefresh, value)
 }
@@ -132,7 +132,7 @@ func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
 	if err != nil {
 		return nil, errHandoffCorrupt
 	}
-	return decodeSessionToken(plain)
+	return decodeSessionToken(string(plain))
 }
 
 // localCoordinator is the in-process RefreshCoordinator.

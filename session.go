@@ -130,7 +130,7 @@ func (b *Blueprint) savePendingLogins(s sessions.Session, all []pendingLogin) er
 }
 
 // The session's encoding of the logins in progress: for each login its
-// seven fields as appendField writes them (state, verifier, nonce, next,
+// seven fields as writeField writes them (state, verifier, nonce, next,
 // creation time in Unix seconds in base 36, OAuth 1 request token and
 // secret), so it starts with a digit. Sessions written by earlier versions
 // still read: "p1" and the same fields with the time in base 10, or JSON.
@@ -144,14 +144,16 @@ func encodePending(all []pendingLogin) string {
 	for _, p := range all {
 		n += len(p.State) + len(p.Verifier) + len(p.Nonce) + len(p.Next) + len(p.ReqToken) + len(p.ReqSecret) + 40
 	}
-	b := make([]byte, 0, n)
+	var b strings.Builder
+	b.Grow(n)
 	for _, p := range all {
+		var created [16]byte
 		for _, f := range [pendingCodecFields]string{p.State, p.Verifier, p.Nonce, p.Next,
-			strconv.FormatInt(p.Created, 36), p.ReqToken, p.ReqSecret} {
-			b = appendField(b, f)
+			string(strconv.AppendInt(created[:0], p.Created, 36)), p.ReqToken, p.ReqSecret} {
+			writeField(&b, f)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 func decodePending(raw string) ([]pendingLogin, bool) {

@@ -43,17 +43,17 @@ const sessionCodecV1 = "t1"
 const sessionCodecFields = 9
 
 // encodeSessionToken encodes t for a session.
-func encodeSessionToken(t *Token) ([]byte, error) { return encodeToken(t, t.IDToken) }
+func encodeSessionToken(t *Token) (string, error) { return encodeToken(t, t.IDToken) }
 
 // idApartMark starts the ID token field of a token whose ID token is kept
 // apart; the subject follows it.
 const idApartMark = "@"
 
 // encodeToken encodes t with idField in place of its ID token.
-func encodeToken(t *Token, idField string) ([]byte, error) {
+func encodeToken(t *Token, idField string) (string, error) {
 	extra, err := encodeExtra(markClaims(t.Extra, t.IDToken))
 	if err != nil {
-		return nil, fmt.Errorf("ginoauth: encode token: %w", err)
+		return "", fmt.Errorf("ginoauth: encode token: %w", err)
 	}
 	var expiry, life string
 	if !t.Expiry.IsZero() {
@@ -78,11 +78,12 @@ func encodeToken(t *Token, idField string) ([]byte, error) {
 	for _, f := range fields {
 		n += len(f) + 4
 	}
-	b := make([]byte, 0, n)
+	var b strings.Builder
+	b.Grow(n)
 	for _, f := range fields {
-		b = appendField(b, f)
+		writeField(&b, f)
 	}
-	return b, nil
+	return b.String(), nil
 }
 
 // encodeExtra encodes a token's Extra for the session codec.
@@ -137,14 +138,15 @@ func decodeExtra(s string) (map[string]any, bool) {
 	}
 }
 
-// appendField appends f as <length>:<bytes>, a netstring without its comma.
-func appendField(b []byte, f string) []byte {
-	b = strconv.AppendInt(b, int64(len(f)), 10)
-	b = append(b, ':')
-	return append(b, f...)
+// writeField writes f as <length>:<bytes>, a netstring without its comma.
+func writeField(b *strings.Builder, f string) {
+	var n [20]byte
+	b.Write(strconv.AppendInt(n[:0], int64(len(f)), 10))
+	b.WriteByte(':')
+	b.WriteString(f)
 }
 
-// readField reads one appendField field from the front of rest.
+// readField reads one writeField field from the front of rest.
 func readField(rest string) (field, after string, ok bool) {
 	colon := strings.IndexByte(rest, ':')
 	if colon <= 0 || colon > 10 {
@@ -161,19 +163,19 @@ var errSessionToken = errors.New("ginoauth: decode token: corrupt session value"
 
 // decodeSessionToken decodes what encodeSessionToken wrote, or the JSON of
 // MarshalJSON.
-func decodeSessionToken(b []byte) (*Token, error) { return decodeToken(b, nil) }
+func decodeSessionToken(s string) (*Token, error) { return decodeToken(s, nil) }
 
 // decodeToken is decodeSessionToken for a cell that may keep the ID token
 // apart: idToken returns the one sealed with key, or "" when this request
 // does not carry it.
-func decodeToken(b []byte, idToken func(key string) string) (*Token, error) {
-	rest := string(b)
+func decodeToken(s string, idToken func(key string) string) (*Token, error) {
+	rest := s
 	v1 := strings.HasPrefix(rest, sessionCodecV1)
 	switch {
 	case v1:
 		rest = rest[len(sessionCodecV1):]
 	case rest == "" || rest[0] < '0' || rest[0] > '9':
-		return unmarshalToken(b)
+		return unmarshalToken([]byte(s))
 	}
 	var f [sessionCodecFields]string
 	var ok bool

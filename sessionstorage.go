@@ -167,7 +167,7 @@ func (r *sessionRef) peek() *Token {
 		if k, ok := r.cell.(*cookieCell); ok {
 			idToken = k.idToken
 		}
-		t, err := decodeToken([]byte(raw), idToken)
+		t, err := decodeToken(raw, idToken)
 		if err != nil {
 			return nil
 		}
@@ -197,10 +197,10 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 		return nil, nil
 	}
 	// new's whole encoding, ID token included, made at most once.
-	var whole []byte
-	encodeWhole := func() ([]byte, error) {
+	var whole string
+	encodeWhole := func() (string, error) {
 		var err error
-		if whole == nil && new != nil {
+		if whole == "" && new != nil {
 			whole, err = encodeSessionToken(new)
 		}
 		return whole, err
@@ -211,11 +211,11 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 		if err != nil {
 			return nil, err
 		}
-		if err := r.handOn(ctx, old.RefreshToken, enc); err != nil {
+		if err := r.handOn(ctx, old.RefreshToken, []byte(enc)); err != nil {
 			return nil, err
 		}
 	}
-	var enc []byte
+	var enc string
 	var err error
 	if k, ok := r.cell.(*cookieCell); ok {
 		enc, err = k.apart(r.peek(), new, encodeWhole)
