@@ -140,23 +140,15 @@ type sessionRef struct {
 func (r *sessionRef) Load(context.Context) (*Token, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	t := r.load()
+	t := r.peek()
 	if t == nil {
 		return nil, ErrNoToken
 	}
 	return t, nil
 }
 
-// load returns a copy of the stored token, or nil.
-func (r *sessionRef) load() *Token {
-	if t := r.peek(); t != nil {
-		return t.Clone()
-	}
-	return nil
-}
-
-// peek returns the stored token itself, decoded at most once per value:
-// for comparisons, never to hand out.
+// peek returns the stored token, decoded at most once per value. It is
+// handed out as it is: a Token a storage returns is read-only.
 func (r *sessionRef) peek() *Token {
 	raw := r.cell.get()
 	if raw == "" {
@@ -190,7 +182,7 @@ func (r *sessionRef) Swap(ctx context.Context, old, new *Token) (*Token, error) 
 func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*Token, error) {
 	if old != nil {
 		if cur := r.peek(); !sameToken(cur, old) {
-			return cur.Clone(), nil
+			return cur, nil
 		}
 	}
 	if new == nil && r.cell.get() == "" {
@@ -229,7 +221,7 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	if err := r.cell.set(raw); err != nil {
 		return nil, err
 	}
-	r.last, r.raw = new.Clone(), raw
+	r.last, r.raw = new, raw
 	return new, nil
 }
 
