@@ -249,8 +249,9 @@ func newBlueprint(p Provider, cfg Config) (*Blueprint, error) {
 	cfg.TrustedProxies = append([]string(nil), cfg.TrustedProxies...)
 	b.cfg = cfg
 	// Token requests follow no Jar and the default redirect policy; the
-	// app's client gives the transport and the time limit.
-	b.tokenHTTP = &http.Client{Transport: b.baseTransport(), Timeout: cfg.HTTPClient.Timeout}
+	// app's client gives the transport. Their time limit is the context's:
+	// the code exchange and the refresh are bounded by timeout().
+	b.tokenHTTP = &http.Client{Transport: b.baseTransport()}
 	b.mountedLogin = b.loginPath
 	b.mountedAuthorized = b.authorizedPath
 	return b, nil

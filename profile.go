@@ -38,6 +38,7 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 		return nil, err
 	}
 	client := b.newClient(src)
+	client.Timeout = 0 // ctx bounds the requests already
 	status := &statusRecorder{base: client.Transport}
 	client.Transport = status
 	p, err := b.provider.Profile(ctx, client, t)
