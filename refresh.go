@@ -144,7 +144,7 @@ func (s *tokenSource) current(ctx context.Context) (*Token, error) {
 
 func (s *tokenSource) currentLocked(ctx context.Context) (*Token, error) {
 	if !s.loaded {
-		if ctx.Done() != nil {
+		if _, inMemory := s.ref.(memoryRef); ctx.Done() != nil && !inMemory {
 			// Not interrupted when the client goes away: a database query
 			// canceled halfway can leave its pooled connection failing the
 			// next request's query (seen with pgx under the disconnect
@@ -164,6 +164,14 @@ func (s *tokenSource) currentLocked(ctx context.Context) (*Token, error) {
 	}
 	return s.cur, nil
 }
+
+// memoryRef is implemented by the token handles whose Load does no I/O
+// (the session's, read with the session; a login's in progress): they need
+// no detached context.
+type memoryRef interface{ inMemory() }
+
+func (*sessionRef) inMemory() {}
+func (*pendingRef) inMemory() {}
 
 // set records what a write through the handle stored.
 func (s *tokenSource) set(t *Token) {
