@@ -304,15 +304,21 @@ func pathWithin(path, cookiePath string) bool {
 func (k *cookieCell) apart(prev, t *Token, whole func() (string, error)) (string, error) {
 	had := prev != nil && prev.apart != nil && prev.apart.key != ""
 	switch {
-	case t == nil || !k.idApart:
-	case t.IDToken != "":
+	case t != nil && t.IDToken == "" && t.apart != nil:
+		// Read where its ID token does not travel: the cookie, if any,
+		// keeps it, and the encoding keeps its mark.
+		return whole()
+	case t != nil && t.IDToken != "" && k.idApart:
 		sub := t.idSubject()
 		if sub == "" {
 			sub, _ = jwtClaims(t.IDToken)["sub"].(string)
 		}
 		if k.idPath == "" {
 			// Nothing would read it: keep the subject only.
-			break
+			if had {
+				k.setIDCookie("")
+			}
+			return encodeToken(t, idApartMark+" "+sub)
 		}
 		key, sealed, err := k.sealIDToken(t.IDToken)
 		if err != nil {
@@ -322,19 +328,12 @@ func (k *cookieCell) apart(prev, t *Token, whole func() (string, error)) (string
 			k.setIDCookie(sealed)
 			return encodeToken(t, idApartMark+key+" "+sub)
 		}
-	case t.apart != nil:
-		// Read where its ID token does not travel: the cookie, if any,
-		// keeps it.
-		return encodeToken(t, idApartMark+t.apart.key+" "+t.apart.sub)
 	}
 	if had {
 		k.setIDCookie("")
 	}
-	switch {
-	case t == nil:
+	if t == nil {
 		return "", nil
-	case k.idApart && t.IDToken != "" && k.idPath == "":
-		return encodeToken(t, idApartMark+" "+t.idSubject())
 	}
 	return whole()
 }

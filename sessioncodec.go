@@ -43,7 +43,13 @@ const sessionCodecV1 = "t1"
 const sessionCodecFields = 9
 
 // encodeSessionToken encodes t for a session.
-func encodeSessionToken(t *Token) (string, error) { return encodeToken(t, t.IDToken) }
+func encodeSessionToken(t *Token) (string, error) {
+	idField := t.IDToken
+	if idField == "" && t.apart != nil {
+		idField = idApartMark + t.apart.key + " " + t.apart.sub
+	}
+	return encodeToken(t, idField)
+}
 
 // idApartMark starts the ID token field of a token whose ID token is kept
 // apart; the subject follows it.
