@@ -109,6 +109,9 @@ func (b *Blueprint) EndSession(c *gin.Context, next string) error {
 // the session so that no other site can start a logout there. It reports
 // whether it answered the request.
 func (b *Blueprint) endSessionElsewhere(c *gin.Context, next string) (bool, error) {
+	if c.Request != nil && pathWithin(c.Request.URL.Path, b.mountedEndSession) {
+		return false, nil // here already: without its cookie, no hint
+	}
 	src, err := b.source(c)
 	if err != nil {
 		return false, err

@@ -158,6 +158,20 @@ func TestEndSessionTicket(t *testing.T) {
 	if code, _, _ := a.get(h.Get("Location")); code != http.StatusBadRequest {
 		t.Errorf("the ticket used again: %d, want 400", code)
 	}
+
+	// A browser that lost the ID token cookie still signs out, without
+	// the hint (and without going round in circles).
+	b := newLogoutApp(t, op, nil)
+	kept := b.cookies[:0]
+	for _, c := range b.cookies {
+		if !strings.HasSuffix(c.Name, ".id") {
+			kept = append(kept, c)
+		}
+	}
+	b.cookies = kept
+	if code, page, _ := b.logout(t); code != http.StatusOK || strings.Contains(page, "id_token_hint") || !strings.Contains(page, "client_id") {
+		t.Errorf("sign-out without the ID token cookie: %d, want the page without a hint", code)
+	}
 }
 
 func TestEndSessionWithoutEndpoint(t *testing.T) {
