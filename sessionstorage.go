@@ -217,11 +217,10 @@ func (r *sessionRef) swap(ctx context.Context, old, new *Token, handOn bool) (*T
 	if err != nil {
 		return nil, err
 	}
-	raw := string(enc)
-	if err := r.cell.set(raw); err != nil {
+	if err := r.cell.set(enc); err != nil {
 		return nil, err
 	}
-	r.last, r.raw = new, raw
+	r.last, r.raw = new, enc
 	return new, nil
 }
 
