@@ -45,7 +45,7 @@ func (r *sessionRef) handedOn(ctx context.Context, t *Token) (*Token, error) {
 }
 
 // handOn leaves the encoded token that replaced the one with spentRefresh
-// in the coordinator, sealed.
+// in the coordinator: sealed, unless the coordinator is this process's.
 func (r *sessionRef) handOn(ctx context.Context, spentRefresh string, encoded []byte) error {
 	sealed := encoded
 	if _, local := r.st.coordinator().(*localCoordinator); !local {
