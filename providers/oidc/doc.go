@@ -41,6 +41,16 @@
 // blueprint fails with a clear error when the provider takes only
 // private_key_jwt and no assertion is configured.
 //
+// # The ID token and its claims
+//
+// The verified claims are in the token's "id_token_claims" extra field
+// ([IDTokenClaims]) in the Authorized and TokenRefreshed hooks. A cookie
+// session store does not send the ID token with every request: the token
+// keeps its subject, and the ID token has a cookie of its own that only
+// the end-session route receives (see [ginoauth.SessionStorage]). Keep what
+// the app needs of the claims in its session in the Authorized hook, or
+// use a server-side store, which keeps the whole token.
+//
 // # Logout
 //
 // [ginoauth.Blueprint.EndSession] performs OpenID Connect RP-Initiated
