@@ -313,12 +313,13 @@ func (k *cookieCell) apart(prev, t *Token, whole func() (string, error)) (string
 		if sub == "" {
 			sub, _ = jwtClaims(t.IDToken)["sub"].(string)
 		}
+		_, verified := t.Extra[claimsKey].(map[string]any)
 		if k.idPath == "" {
 			// Nothing would read it: keep the subject only.
 			if had {
 				k.setIDCookie("")
 			}
-			return encodeToken(t, idApartMark+" "+sub)
+			return encodeToken(t, (&idApart{sub: sub, claims: verified}).field())
 		}
 		key, sealed, err := k.sealIDToken(t.IDToken)
 		if err != nil {
@@ -326,7 +327,7 @@ func (k *cookieCell) apart(prev, t *Token, whole func() (string, error)) (string
 		}
 		if len(k.idName())+len(sealed)+1 <= maxCookieBytes {
 			k.setIDCookie(sealed)
-			return encodeToken(t, idApartMark+key+" "+sub)
+			return encodeToken(t, (&idApart{sub: sub, key: key, claims: verified}).field())
 		}
 	}
 	if had {

@@ -26,14 +26,15 @@ import (
 //   - lifetime in seconds, in base 36;
 //   - granted scopes joined by spaces (a scope never holds one, RFC 6749
 //     section 3.3);
-//   - ID token. One kept apart (see cookieCell.apart) is "@", the key of
-//     the cookie holding it ("" for none), a space and its subject: a JWT
-//     never starts with "@";
+//   - ID token. One kept apart (see cookieCell.apart) is "@", "!" when its
+//     claims were verified, the key of the cookie holding it ("" for none),
+//     a space and its subject: a JWT never starts with "@";
 //   - OAuth 1 secret;
 //   - Extra, empty for none: form-encoded (key=value&...) when every value
 //     is a string, as in every form-encoded token response, else a JSON
 //     object, which starts with "{" where a form-encoded one cannot. The
-//     verified ID token claims are marked, as in MarshalJSON.
+//     verified ID token claims are marked, as in MarshalJSON, or, with an
+//     ID token kept apart, left out (its field marks them).
 //
 // Sessions written by earlier versions still read: "t1" and the same
 // fields with the type as it is, the expiry in Unix nanoseconds and the
@@ -46,7 +47,7 @@ const sessionCodecFields = 9
 func encodeSessionToken(t *Token) (string, error) {
 	idField := t.IDToken
 	if idField == "" && t.apart != nil {
-		idField = idApartMark + t.apart.key + " " + t.apart.sub
+		idField = t.apart.field()
 	}
 	return encodeToken(t, idField)
 }
@@ -57,7 +58,12 @@ const idApartMark = "@"
 
 // encodeToken encodes t with idField in place of its ID token.
 func encodeToken(t *Token, idField string) (string, error) {
-	extra, err := encodeExtra(markClaims(t.Extra, t.IDToken))
+	extraFields := markClaims(t.Extra, t.IDToken)
+	if strings.HasPrefix(idField, idApartMark) {
+		// No ID token here to read the claims back from.
+		extraFields = withoutClaims(t.Extra)
+	}
+	extra, err := encodeExtra(extraFields)
 	if err != nil {
 		return "", fmt.Errorf("ginoauth: encode token: %w", err)
 	}
@@ -195,8 +201,9 @@ func decodeToken(s string, idToken func(key string) string) (*Token, error) {
 	}
 	t := &Token{AccessToken: f[0], TokenType: f[1], RefreshToken: f[2], IDToken: f[6], Secret: f[7]}
 	if rest, ok := strings.CutPrefix(f[6], idApartMark); ok {
+		rest, claims := strings.CutPrefix(rest, "!")
 		key, sub, _ := strings.Cut(rest, " ")
-		t.IDToken, t.apart = "", &idApart{sub: sub, key: key}
+		t.IDToken, t.apart = "", &idApart{sub: sub, key: key, claims: claims}
 		if idToken != nil && key != "" {
 			t.IDToken = idToken(key)
 		}
@@ -233,6 +240,14 @@ func decodeToken(s string, idToken func(key string) string) (*Token, error) {
 			return nil, errSessionToken
 		}
 		unmarkClaims(t.Extra, t.IDToken)
+	}
+	if t.apart != nil && t.apart.claims && t.IDToken != "" {
+		if claims := jwtClaims(t.IDToken); claims != nil {
+			if t.Extra == nil {
+				t.Extra = make(map[string]any, 1)
+			}
+			t.Extra[claimsKey] = claims
+		}
 	}
 	return t, nil
 }

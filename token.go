@@ -43,8 +43,20 @@ type Token struct {
 
 // idApart is what the token keeps of an ID token kept apart from it.
 type idApart struct {
-	sub string // the ID token's subject
-	key string // the key of the cookie holding it; "" when none does
+	sub    string // the ID token's subject
+	key    string // the key of the cookie holding it; "" when none does
+	claims bool   // its claims were verified (restored with the ID token)
+}
+
+// field is the session codec's ID token field for the ID token kept apart:
+// "@", "!" if its claims were verified, the cookie's key, a space and the
+// subject.
+func (a *idApart) field() string {
+	mark := idApartMark
+	if a.claims {
+		mark += "!"
+	}
+	return mark + a.key + " " + a.sub
 }
 
 // idSubject is the subject of t's verified ID token, whether or not the
@@ -172,6 +184,16 @@ func markClaims(extra map[string]any, idToken string) map[string]any {
 	if _, ok := extra[claimsKey].(map[string]any); ok && idToken != "" {
 		extra = maps.Clone(extra)
 		extra[claimsKey] = true
+	}
+	return extra
+}
+
+// withoutClaims returns extra without the verified ID token claims; extra
+// itself is not changed.
+func withoutClaims(extra map[string]any) map[string]any {
+	if _, ok := extra[claimsKey]; ok {
+		extra = maps.Clone(extra)
+		delete(extra, claimsKey)
 	}
 	return extra
 }
