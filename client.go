@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -68,13 +69,51 @@ func (b *Blueprint) Refresh(c *gin.Context) (*Token, error) {
 }
 
 func (b *Blueprint) newClient(src *tokenSource) *http.Client {
+	return b.apiClient(src, b.cfg.HTTPClient.Timeout)
+}
+
+// apiClient is newClient with each request bounded by timeout (0: by its
+// context only).
+func (b *Blueprint) apiClient(src *tokenSource, timeout time.Duration) *http.Client {
 	base := b.cfg.HTTPClient
-	return &http.Client{
-		Transport:     b.flow.transport(b, src, b.baseTransport()),
-		CheckRedirect: base.CheckRedirect,
-		Jar:           base.Jar,
-		Timeout:       base.Timeout,
+	tr := b.flow.transport(b, src, b.baseTransport())
+	if timeout > 0 {
+		// Config.HTTPClient's Timeout bounds each request and its
+		// answer's body, through the request's context: cheaper than
+		// http.Client's own timer, which is set up anew for every request.
+		tr = &timeoutTransport{base: tr, timeout: timeout}
 	}
+	return &http.Client{Transport: tr, CheckRedirect: base.CheckRedirect, Jar: base.Jar}
+}
+
+// timeoutTransport bounds each request, and the reading of its answer's
+// body, by timeout.
+type timeoutTransport struct {
+	base    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose ends its request's context when the body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // apiTransport authorizes API requests and resolves relative URLs.

@@ -37,8 +37,7 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 	if err != nil {
 		return nil, err
 	}
-	client := b.newClient(src)
-	client.Timeout = 0 // ctx bounds the requests already
+	client := b.apiClient(src, 0) // ctx bounds the requests already
 	status := &statusRecorder{base: client.Transport}
 	client.Transport = status
 	p, err := b.provider.Profile(ctx, client, t)
