@@ -27,9 +27,11 @@ import (
 // Authorized turns false and Required sends the user to log in, and the
 // request fails with an error matching KindReauthRequired.
 //
-// The client belongs to the request: do not use it after the handler
-// returns (use ClientFor for background work). It returns ErrNoToken when
-// the user has no token.
+// Config.HTTPClient's Timeout bounds each request, the reading of its
+// answer's body included; the client's own Timeout field is zero. The
+// client belongs to the request: do not use it after the handler returns
+// (use ClientFor for background work). It returns ErrNoToken when the
+// user has no token.
 func (b *Blueprint) Client(c *gin.Context) (*http.Client, error) {
 	src, err := b.source(c)
 	if err != nil {
