@@ -20,9 +20,9 @@ import (
 //   - token type, empty for "Bearer", "-" for none (and a "-" before a type
 //     that starts with one);
 //   - refresh token;
-//   - expiry: Unix seconds in base 36, then "." and the nanoseconds in base
-//     36 when it is not a whole second (the token endpoint sets whole
-//     seconds); empty for none;
+//   - expiry: Unix milliseconds in base 36, then "." and the rest of the
+//     nanoseconds in base 36 when it is not a whole millisecond (the token
+//     endpoint sets whole milliseconds); empty for none;
 //   - lifetime in seconds, in base 36;
 //   - granted scopes joined by spaces (a scope never holds one, RFC 6749
 //     section 3.3);
@@ -69,8 +69,8 @@ func encodeToken(t *Token, idField string) (string, error) {
 	}
 	var expiry, life string
 	if !t.Expiry.IsZero() {
-		expiry = strconv.FormatInt(t.Expiry.Unix(), 36)
-		if ns := t.Expiry.Nanosecond(); ns != 0 {
+		expiry = strconv.FormatInt(t.Expiry.UnixMilli(), 36)
+		if ns := t.Expiry.Nanosecond() % 1e6; ns != 0 {
 			expiry += "." + strconv.FormatInt(int64(ns), 36)
 		}
 	}
@@ -253,22 +253,22 @@ func decodeToken(s string, idToken func(key string) string) (*Token, error) {
 }
 
 // decodeExpiry reads an expiry field: Unix nanoseconds in base 10 (v1), or
-// seconds in base 36 and any nanoseconds after a ".".
+// milliseconds in base 36 and any nanoseconds more after a ".".
 func decodeExpiry(f string, v1 bool) (time.Time, error) {
 	if v1 {
 		ns, err := strconv.ParseInt(f, 10, 64)
 		return time.Unix(0, ns).UTC(), err
 	}
-	secs, frac, hasFrac := strings.Cut(f, ".")
-	sec, err := strconv.ParseInt(secs, 36, 64)
+	millis, frac, hasFrac := strings.Cut(f, ".")
+	ms, err := strconv.ParseInt(millis, 36, 64)
 	if err != nil {
 		return time.Time{}, err
 	}
 	var ns int64
 	if hasFrac {
-		if ns, err = strconv.ParseInt(frac, 36, 64); err != nil || ns <= 0 || ns >= 1e9 {
+		if ns, err = strconv.ParseInt(frac, 36, 64); err != nil || ns <= 0 || ns >= 1e6 {
 			return time.Time{}, errSessionToken
 		}
 	}
-	return time.Unix(sec, ns).UTC(), nil
+	return time.UnixMilli(ms).Add(time.Duration(ns)).UTC(), nil
 }

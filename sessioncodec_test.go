@@ -21,9 +21,9 @@ func sessionCodecSamples() []*Token {
 		{AccessToken: "12:34:", TokenType: "t1", RefreshToken: "0:", Secret: "s:3:x", IDToken: "h.p.s",
 			Extra: map[string]any{"team": map[string]any{"id": "T1", "name": "ünïcode"}, "n": 1.5, "list": []any{"a", true}}},
 		{AccessToken: strings.Repeat("x", 5000), Expiry: exp.Add(-time.Hour), ExpiresIn: -1},
-		// Whole-second expiry (stored as seconds), and string extras that
+		// Whole-millisecond expiry (no fraction stored), and string extras that
 		// look like the form encoding's and JSON's syntax.
-		{AccessToken: "b", Expiry: exp.Truncate(time.Second), Extra: map[string]any{
+		{AccessToken: "b", Expiry: exp.Truncate(time.Millisecond), Extra: map[string]any{
 			"": "", "{k": "a=b&c", "%": "ü +", "scope": "x y"}},
 	}
 }
