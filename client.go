@@ -28,8 +28,7 @@ import (
 // request fails with an error matching KindReauthRequired.
 //
 // Config.HTTPClient's Timeout bounds each request, the reading of its
-// answer's body included; the client's own Timeout field is zero. The
-// client belongs to the request: do not use it after the handler returns
+// answer's body included. The client belongs to the request: do not use it after the handler returns
 // (use ClientFor for background work). It returns ErrNoToken when the
 // user has no token.
 func (b *Blueprint) Client(c *gin.Context) (*http.Client, error) {
@@ -75,47 +74,16 @@ func (b *Blueprint) newClient(src *tokenSource) *http.Client {
 }
 
 // apiClient is newClient with each request bounded by timeout (0: by its
-// context only).
+// context only). It is http.Client's Timeout: a request past it returns at
+// once, while a refresh inside it goes on to its end, detached.
 func (b *Blueprint) apiClient(src *tokenSource, timeout time.Duration) *http.Client {
 	base := b.cfg.HTTPClient
-	tr := b.flow.transport(b, src, b.baseTransport())
-	if timeout > 0 {
-		// Config.HTTPClient's Timeout bounds each request and its
-		// answer's body, through the request's context: cheaper than
-		// http.Client's own timer, which is set up anew for every request.
-		tr = &timeoutTransport{base: tr, timeout: timeout}
+	return &http.Client{
+		Transport:     b.flow.transport(b, src, b.baseTransport()),
+		CheckRedirect: base.CheckRedirect,
+		Jar:           base.Jar,
+		Timeout:       timeout,
 	}
-	return &http.Client{Transport: tr, CheckRedirect: base.CheckRedirect, Jar: base.Jar}
-}
-
-// timeoutTransport bounds each request, and the reading of its answer's
-// body, by timeout.
-type timeoutTransport struct {
-	base    http.RoundTripper
-	timeout time.Duration
-}
-
-func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
-}
-
-// cancelOnClose ends its request's context when the body is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 // apiTransport authorizes API requests and resolves relative URLs.
