@@ -20,22 +20,23 @@ import (
 // mount on a Gin router. It is safe for concurrent use: everything that
 // belongs to one login or one user lives in the request and the session.
 type Blueprint struct {
-	name string
-	// The session keys of the logins in progress and of the token
-	// (SessionStorage's), made once.
-	loginsSessionKey, tokenSessionKey string
-	provider                          Provider
-	cfg                               Config
-	hooks                             Hooks
-	storage                           Storage
-	logger                            *slog.Logger
-	oauth                             oauth2.Config // template; never mutated after New
-	apiBase                           *url.URL
+	name     string
+	provider Provider
+	cfg      Config
+	hooks    Hooks
+	storage  Storage
+	logger   *slog.Logger
+	oauth    oauth2.Config // template; never mutated after New
+	apiBase  *url.URL
 	// tokenOrigins are the origins API requests may carry the token to;
 	// nil: any.
 	tokenOrigins map[string]bool
 	proxies      []*net.IPNet
 	flow         flow
+
+	// The session keys of the logins in progress and of the token
+	// (SessionStorage's), made once.
+	loginsSessionKey, tokenSessionKey string
 
 	loginPath, authorizedPath string
 	mountedLogin              string // absolute path of the login route once registered
