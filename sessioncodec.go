@@ -133,21 +133,31 @@ func decodeExtra(s string) (map[string]any, bool) {
 		}
 		return m, true
 	}
-	m := make(map[string]any, strings.Count(s, "&")+1)
-	for rest := s; ; {
+	n := strings.Count(s, "&") + 1
+	if strings.Count(s, "=") != n {
+		return nil, false // every field is name=value, and both are escaped
+	}
+	m := make(map[string]any, n)
+	ok := formFields(s, func(k, v string) { m[k] = v })
+	return m, ok
+}
+
+// formFields calls f with each field of the form-encoded s, unescaped, in
+// order. It reports false, as url.ParseQuery would fail, on a field that
+// does not unescape or whose name holds a ";".
+func formFields(s string, f func(k, v string)) bool {
+	for rest := s; rest != ""; {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
-		rawKey, rawValue, ok := strings.Cut(pair, "=")
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		k, err1 := url.QueryUnescape(rawKey)
 		v, err2 := url.QueryUnescape(rawValue)
-		if !ok || err1 != nil || err2 != nil {
-			return nil, false
+		if err1 != nil || err2 != nil || strings.Contains(rawKey, ";") {
+			return false
 		}
-		m[k] = v
-		if rest == "" {
-			return m, true
-		}
+		f(k, v)
 	}
+	return true
 }
 
 // writeField writes f as <length>:<bytes>, a netstring without its comma.

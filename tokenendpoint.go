@@ -218,24 +218,19 @@ func parseTokenBody(body []byte) map[string]any {
 	}
 	// Form-encoded (GitHub's default): the first value of each field.
 	m := make(map[string]any, bytes.Count(body, []byte("&"))+1)
-	for rest := string(body); rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		rawKey, rawValue, _ := strings.Cut(pair, "=")
-		k, err1 := url.QueryUnescape(rawKey)
-		v, err2 := url.QueryUnescape(rawValue)
-		if err1 != nil || err2 != nil || strings.Contains(rawKey, ";") {
-			return nil // as url.ParseQuery would refuse it
-		}
+	ok := formFields(string(body), func(k, v string) {
 		// A field whose name is not UTF-8 could not be stored as JSON
 		// without turning into another name.
 		if _, seen := m[k]; seen || k == "" || !utf8.ValidString(k) {
-			continue
+			return
 		}
 		if !utf8.ValidString(v) {
 			v = strings.ToValidUTF8(v, "\uFFFD")
 		}
 		m[k] = v
+	})
+	if !ok {
+		return nil
 	}
 	return m
 }
