@@ -21,7 +21,9 @@ import (
 // EndSession logs the user out here and at an OpenID provider: the page it
 // answers with posts the logout request to the provider's end-session
 // endpoint, which sends the browser back to the blueprint's logged-out
-// route, and from there to next.
+// route, and from there to next. With a cookie session, as here, it first
+// sends the browser to the blueprint's end-session route, the one place
+// the ID token's own cookie goes, and answers there.
 func ExampleBlueprint_EndSession() {
 	provider := ginoauthtest.NewServer(ginoauthtest.Config{InsecureAnyRedirectURI: true, AutoApprove: "1001"})
 	defer provider.Close()
@@ -33,7 +35,7 @@ func ExampleBlueprint_EndSession() {
 	}
 	r := gin.New()
 	r.Use(sessions.Sessions("app", cookie.NewStore([]byte("0123456789abcdef0123456789abcdef"))))
-	bp.Register(r.Group("/login")) // also GET /login/test/logged-out
+	bp.Register(r.Group("/login")) // also GET /login/test/end-session and /login/test/logged-out
 	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "authorized: %t", bp.Authorized(c)) })
 	r.POST("/logout", func(c *gin.Context) {
 		if err := bp.EndSession(c, "/"); err != nil {
@@ -45,7 +47,7 @@ func ExampleBlueprint_EndSession() {
 
 	browser := exampleBrowser()
 	fmt.Println(get(browser, app.URL+"/login/test"))
-	resp, err := browser.Post(app.URL+"/logout", "", nil)
+	resp, err := browser.Post(app.URL+"/logout", "", nil) // 303 to /login/test/end-session, followed
 	if err != nil {
 		log.Fatal(err)
 	}
