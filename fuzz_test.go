@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -51,14 +52,28 @@ func FuzzSafeNext(f *testing.F) {
 	})
 }
 
-// FuzzUnmarshalToken checks that decoding a stored token never panics, and
-// that what decodes re-encodes to the same token.
+// FuzzUnmarshalToken checks that decoding a stored token never panics,
+// that the reflection-free decoder decodes exactly what encoding/json
+// decodes, and that what decodes re-encodes to the same token.
 func FuzzUnmarshalToken(f *testing.F) {
 	f.Add([]byte(`{"access_token":"a","refresh_token":"r","expiry":"2030-01-01T00:00:00Z","scopes":["x"],"extra":{"k":1}}`))
 	f.Add([]byte(`{"access_token":""}`))
 	f.Add([]byte(`{"access_token":"a","expiry":"not a time"}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(` { "access_token" : "a\u00e9\"" , "expires_in" : -12 , "scopes" : [ ] , "extra" : { "n" : [1,{"x":"}"}] , "b" : false , "z" : null } } `))
+	f.Add([]byte(`{"access_token":"a","access_token":"b","Token_Type":"x","secret":null,"scopes":["a","\n"],"extra":{"a":1},"extra":{"b":"2"}}`))
+	f.Add([]byte(`{"access_token":"a","expires_in":01,"id_token":"é","expiry":null}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast tokenJSON
+		if decodeTokenJSON(data, &fast) {
+			var slow tokenJSON
+			if err := json.Unmarshal(data, &slow); err != nil {
+				t.Fatalf("decodeTokenJSON accepted %q, which encoding/json refuses: %v", data, err)
+			}
+			if !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("decodeTokenJSON(%q) = %+v, encoding/json decodes %+v", data, fast, slow)
+			}
+		}
 		tok, err := unmarshalToken(data)
 		if err != nil {
 			return

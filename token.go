@@ -218,8 +218,11 @@ func (t *Token) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	var d tokenJSON
-	if err := json.Unmarshal(data, &d); err != nil {
-		return fmt.Errorf("ginoauth: decode token: %w", err)
+	if !decodeTokenJSON(data, &d) {
+		d = tokenJSON{}
+		if err := json.Unmarshal(data, &d); err != nil {
+			return fmt.Errorf("ginoauth: decode token: %w", err)
+		}
 	}
 	if d.AccessToken == "" {
 		return errors.New("ginoauth: decode token: no access token")
