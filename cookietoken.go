@@ -261,6 +261,10 @@ func gsecureEncode(store *gsessions.CookieStore, name, value string) (string, er
 type cookieDedupe struct {
 	gin.ResponseWriter
 	beforeHeader func()
+	// checked is the Set-Cookie list as the last dedupe left it: gin
+	// calls several of the writer's methods before the header goes out,
+	// and a list that is the same slice, no longer, needs no second look.
+	checked []string
 }
 
 // dedupeCookies installs cookieDedupe on c, once, and returns it.
@@ -279,7 +283,11 @@ func (w *cookieDedupe) dedupe() {
 			w.beforeHeader = nil
 			f()
 		}
-		dedupeSetCookies(w.ResponseWriter.Header())
+		h := w.ResponseWriter.Header()
+		if all := h["Set-Cookie"]; len(all) != len(w.checked) || len(all) > 0 && &all[0] != &w.checked[0] {
+			dedupeSetCookies(h)
+			w.checked = h["Set-Cookie"]
+		}
 	}
 }
 

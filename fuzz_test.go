@@ -98,7 +98,18 @@ func FuzzTokenResponse(f *testing.F) {
 	f.Add([]byte(`{"access_token":"a","scope":"a b","team":{"id":"T"},"n":1e400}`))
 	f.Add([]byte(`access_token=a&scope=x%2Cy&user_id=1`))
 	f.Add([]byte(`{"scope":["a",1,null]}`))
+	f.Add([]byte(` {"access_token" : "a\u00e9" ,"expires_in": 12345678901234567890, "n":-0, "f":1.5e3, "b":true, "z":null, "o":{"n":2}} `))
+	f.Add([]byte(`{"a":1 2}`))
+	f.Add([]byte(`{"a":"x","a":"y"} {"b":1}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// The one-pass reader reads what encoding/json reads.
+		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
+			if fast, ok := tokenBodyJSON(trimmed); ok {
+				if slow := tokenBodyJSONDecoder(trimmed); !reflect.DeepEqual(fast, slow) {
+					t.Fatalf("tokenBodyJSON(%q) = %#v, encoding/json reads %#v", body, fast, slow)
+				}
+			}
+		}
 		tok := tokenFromFields(parseTokenBody(body), time.Now())
 		if tok.ExpiresIn < 0 {
 			t.Fatalf("negative lifetime %d", tok.ExpiresIn)

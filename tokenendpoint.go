@@ -195,26 +195,10 @@ func parseTokenBody(body []byte) map[string]any {
 		return nil
 	}
 	if body[0] == '{' {
-		var m map[string]any
-		d := json.NewDecoder(bytes.NewReader(body))
-		d.UseNumber()
-		if d.Decode(&m) == nil {
-			for k, v := range m {
-				if n, ok := v.(json.Number); ok {
-					if i, err := n.Int64(); err == nil {
-						m[k] = i
-					} else if f, err := n.Float64(); err == nil {
-						m[k] = f
-					} else {
-						// Out of float64's range: kept as text, so that
-						// the stored token still decodes.
-						m[k] = n.String()
-					}
-				}
-			}
+		if m, ok := tokenBodyJSON(body); ok {
 			return m
 		}
-		return nil
+		return tokenBodyJSONDecoder(body)
 	}
 	// Form-encoded (GitHub's default): the first value of each field.
 	m := make(map[string]any, bytes.Count(body, []byte("&"))+1)
@@ -233,6 +217,67 @@ func parseTokenBody(body []byte) map[string]any {
 		return nil
 	}
 	return m
+}
+
+// tokenBodyJSON reads a JSON token answer in one pass (see jscan): plain
+// strings and integers as they are, any other value by encoding/json. It
+// reports false for what it does not take as it is, which
+// tokenBodyJSONDecoder then reads; FuzzTokenResponse compares the two.
+func tokenBodyJSON(body []byte) (map[string]any, bool) {
+	m := make(map[string]any, 8)
+	s := jscan{b: body}
+	ok := s.object(func(key []byte, v jvalue) bool {
+		if v.plain {
+			m[string(key)] = string(v.contents())
+			return true
+		}
+		if n, ok := plainInt(v.text); ok {
+			m[string(key)] = n
+			return true
+		}
+		var x any
+		d := json.NewDecoder(bytes.NewReader(v.text))
+		d.UseNumber()
+		if d.Decode(&x) != nil || len(bytes.TrimSpace(v.text[d.InputOffset():])) != 0 {
+			return false
+		}
+		m[string(key)] = topNumber(x)
+		return true
+	})
+	s.space()
+	return m, ok && s.i == len(s.b)
+}
+
+// tokenBodyJSONDecoder reads a JSON token answer with encoding/json.
+// Numbers become int64, or float64 if they have a fraction.
+func tokenBodyJSONDecoder(body []byte) map[string]any {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return nil
+	}
+	for k, v := range m {
+		m[k] = topNumber(v)
+	}
+	return m
+}
+
+// topNumber turns a top-level json.Number into an int64 or a float64.
+func topNumber(v any) any {
+	n, ok := v.(json.Number)
+	if !ok {
+		return v
+	}
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	if f, err := n.Float64(); err == nil {
+		return f
+	}
+	// Out of float64's range: kept as text, so that the stored token
+	// still decodes.
+	return n.String()
 }
 
 func splitScopes(v any) []string {

@@ -53,3 +53,21 @@ func TestTokenJSONFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenBodyJSONFastPath: a usual JSON token answer is read in one pass,
+// into what encoding/json reads.
+func TestTokenBodyJSONFastPath(t *testing.T) {
+	body := []byte(`{"access_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","token_type":"Bearer","expires_in":3599,` +
+		`"refresh_token":"r-1","scope":"openid profile","id_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln",` +
+		`"ratio":0.5,"team":{"id":"T1","n":7},"ok":true}`)
+	fast, ok := tokenBodyJSON(body)
+	if !ok {
+		t.Fatalf("tokenBodyJSON(%s) fell back to encoding/json", body)
+	}
+	if slow := tokenBodyJSONDecoder(body); !reflect.DeepEqual(fast, slow) {
+		t.Errorf("tokenBodyJSON = %#v, want %#v", fast, slow)
+	}
+	if fast["expires_in"] != int64(3599) || fast["ratio"] != 0.5 {
+		t.Errorf("numbers: expires_in %#v, ratio %#v; want int64 3599 and float64 0.5", fast["expires_in"], fast["ratio"])
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -374,4 +375,45 @@ func (s *countingStorage) Swap(_ context.Context, old, t *Token) (*Token, error)
 	}
 	s.tok = t
 	return t, nil
+}
+
+// TestCookieDedupeEveryWrite: the blueprint's writer keeps the last
+// Set-Cookie of each cookie however the handler writes: a cookie added
+// after a deferred WriteHeader, or a list replaced by one of the same
+// length, is looked at again before the header goes out.
+func TestCookieDedupeEveryWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		then func(h http.Header)
+		want string
+	}{
+		{"added after WriteHeader", func(h http.Header) { h.Add("Set-Cookie", "a=3; Path=/") }, "a=3; Path=/ c=1; Path=/ d=1; Path=/"},
+		{"replaced, same length", func(h http.Header) {
+			h.Del("Set-Cookie")
+			h.Add("Set-Cookie", "b=1; Path=/")
+			h.Add("Set-Cookie", "b=2; Path=/")
+			h.Add("Set-Cookie", "e=1; Path=/")
+		}, "b=2; Path=/ e=1; Path=/"},
+	} {
+		rec := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(rec)
+		w := dedupeCookies(c)
+		h := w.Header()
+		h.Add("Set-Cookie", "a=1; Path=/")
+		h.Add("Set-Cookie", "a=2; Path=/")
+		w.WriteHeader(http.StatusOK) // gin defers it to the first write
+		h.Add("Set-Cookie", "c=1; Path=/")
+		w.WriteHeader(http.StatusOK)
+		h.Add("Set-Cookie", "d=1; Path=/") // the list grows with room to spare
+		w.WriteHeader(http.StatusOK)
+		tc.then(h)
+		if _, err := w.WriteString("ok"); err != nil {
+			t.Fatal(err)
+		}
+		got := rec.Header().Values("Set-Cookie")
+		slices.Sort(got)
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: Set-Cookie = %q, want %s", tc.name, got, tc.want)
+		}
+	}
 }
