@@ -135,7 +135,7 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	if t.b.tokenOrigins != nil && !t.b.tokenOrigins[origin(u)] && req.Response == nil {
+	if t.b.tokenOrigins != nil && !t.b.onAPIHost(u) && !t.b.tokenOrigins[origin(u)] && req.Response == nil {
 		closeBody(req)
 		return nil, errors.New("ginoauth: " + t.b.name + ": " + origin(u) + " is not the API's origin: the token goes only to APIBaseURL's origin and Provider.APIOrigins")
 	}
@@ -286,4 +286,10 @@ func (b *Blueprint) baseTransport() http.RoundTripper {
 		return t
 	}
 	return http.DefaultTransport
+}
+
+// onAPIHost reports whether u has APIBaseURL's scheme and host as they are
+// written: the usual request, whose origin needs no normalizing.
+func (b *Blueprint) onAPIHost(u *url.URL) bool {
+	return b.apiBase != nil && u.Scheme == b.apiBase.Scheme && u.Host == b.apiBase.Host
 }

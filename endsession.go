@@ -253,5 +253,5 @@ func (b *Blueprint) siblingURL(c *gin.Context, path string) string {
 			return u.Scheme + "://" + u.Host + path
 		}
 	}
-	return b.requestOrigin(c) + path
+	return b.onRequestOrigin(c, path)
 }

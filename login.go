@@ -205,12 +205,13 @@ func (b *Blueprint) callbackURL(c *gin.Context) string {
 	if path == "" {
 		path = b.authorizedPath
 	}
-	return b.requestOrigin(c) + path
+	return b.onRequestOrigin(c, path)
 }
 
-// requestOrigin is the scheme and host the browser used for this request,
-// from the connection or, behind a trusted proxy, its forwarding headers.
-func (b *Blueprint) requestOrigin(c *gin.Context) string {
+// onRequestOrigin is path (from the site's root) on the scheme and host the
+// browser used for this request, from the connection or, behind a trusted
+// proxy, its forwarding headers.
+func (b *Blueprint) onRequestOrigin(c *gin.Context, path string) string {
 	scheme, host := "http", c.Request.Host
 	if c.Request.TLS != nil {
 		scheme = "https"
@@ -225,7 +226,7 @@ func (b *Blueprint) requestOrigin(c *gin.Context) string {
 			}
 		}
 	}
-	return scheme + "://" + host
+	return scheme + "://" + host + path
 }
 
 func (b *Blueprint) trustedPeer(r *http.Request) bool {

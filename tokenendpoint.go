@@ -228,11 +228,11 @@ func tokenBodyJSON(body []byte) (map[string]any, bool) {
 	s := jscan{b: body}
 	ok := s.object(func(key []byte, v jvalue) bool {
 		if v.plain {
-			m[string(key)] = string(v.contents())
+			m[fieldName(key)] = string(v.contents())
 			return true
 		}
 		if n, ok := plainInt(v.text); ok {
-			m[string(key)] = n
+			m[fieldName(key)] = n
 			return true
 		}
 		var x any
@@ -241,7 +241,7 @@ func tokenBodyJSON(body []byte) (map[string]any, bool) {
 		if d.Decode(&x) != nil || len(bytes.TrimSpace(v.text[d.InputOffset():])) != 0 {
 			return false
 		}
-		m[string(key)] = topNumber(x)
+		m[fieldName(key)] = topNumber(x)
 		return true
 	})
 	s.space()

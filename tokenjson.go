@@ -272,17 +272,17 @@ func extra(v []byte, dst *map[string]any) bool {
 	ok := sub.object(func(key []byte, val jvalue) bool {
 		switch {
 		case val.plain:
-			m[string(key)] = string(val.contents())
+			m[fieldName(key)] = string(val.contents())
 		case string(val.text) == "true":
-			m[string(key)] = true
+			m[fieldName(key)] = true
 		case string(val.text) == "false":
-			m[string(key)] = false
+			m[fieldName(key)] = false
 		default:
 			var x any
 			if json.Unmarshal(val.text, &x) != nil {
 				return false
 			}
-			m[string(key)] = x
+			m[fieldName(key)] = x
 		}
 		return true
 	})
@@ -291,4 +291,28 @@ func extra(v []byte, dst *map[string]any) bool {
 	}
 	*dst = m
 	return true
+}
+
+// fieldName returns key as a string, without an allocation for the names a
+// token answer and a stored token's Extra usually have.
+func fieldName(key []byte) string {
+	switch string(key) {
+	case "access_token":
+		return "access_token"
+	case "token_type":
+		return "token_type"
+	case "refresh_token":
+		return "refresh_token"
+	case "expires_in":
+		return "expires_in"
+	case "id_token":
+		return "id_token"
+	case "scope":
+		return "scope"
+	case claimsKey:
+		return claimsKey
+	case "refresh_token_expires_in":
+		return "refresh_token_expires_in"
+	}
+	return string(key)
 }
