@@ -62,7 +62,8 @@ func (s *Store) currentWithToken(db *gorm.DB, provider, userID string) (*Account
 		// the pool would not use.
 		return s.current(db, provider, userID, true)
 	}
-	var rows []Account
+	// Room for the two rows read: GORM would otherwise make room for 20.
+	rows := make([]Account, 0, 2)
 	if err := db.Session(&gorm.Session{PrepareStmt: true}).Raw(s.readSQL, provider, userID).Find(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (s *Store) currentWithToken(db *gorm.DB, provider, userID string) (*Account
 // current returns the row that holds userID's token for provider: the most
 // recently updated one (with a token, if withToken), or nil.
 func (s *Store) current(db *gorm.DB, provider, userID string, withToken bool) (*Account, error) {
-	var rows []Account
+	rows := make([]Account, 0, 1)
 	q := db.Table(s.table).Select("id", "token", "version", "user_id", "provider_user_id").
 		Where("provider = ? AND user_id = ?", provider, userID)
 	if withToken {
