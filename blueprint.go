@@ -36,7 +36,9 @@ type Blueprint struct {
 
 	// The session keys of the logins in progress and of the token
 	// (SessionStorage's), made once.
-	loginsSessionKey, tokenSessionKey string
+	// The session keys of the logins in progress and of the token, as
+	// interface values made once: sessions take keys as any.
+	loginsSessionKey, tokenSessionKey any
 
 	loginPath, authorizedPath string
 	mountedLogin              string // absolute path of the login route once registered

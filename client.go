@@ -217,7 +217,13 @@ func crossOriginRedirect(req *http.Request, u *url.URL) bool {
 
 // send sends one authorized copy of req to u.
 func (t *apiTransport) send(req *http.Request, u *url.URL, tok *Token) (*http.Response, error) {
-	r2 := req.Clone(req.Context())
+	// A copy of req with its own header and URL, the parts changed here
+	// and by AuthorizeRequest: req.Clone would copy the URL once more.
+	r2 := req.WithContext(req.Context())
+	r2.Header = req.Header.Clone()
+	if r2.Header == nil {
+		r2.Header = make(http.Header)
+	}
 	uu := *u // never share the caller's URL with AuthorizeRequest
 	r2.URL = &uu
 	r2.Host = ""

@@ -57,7 +57,8 @@ func (b *Blueprint) beginOAuth2(c *gin.Context, s sessions.Session, next string)
 	if next != "" && !b.cfg.DisableNext && safeNext(next) {
 		p.Next = next
 	}
-	opts := make([]oauth2.AuthCodeOption, 0, len(b.cfg.AuthParams)+3)
+	var buf [4]oauth2.AuthCodeOption
+	opts := buf[:0]
 	if !b.provider.DisablePKCE {
 		p.Verifier = oauth2.GenerateVerifier()
 		opts = append(opts, oauth2.S256ChallengeOption(p.Verifier))
@@ -108,7 +109,10 @@ func (oauth2Flow) login(c *gin.Context, b *Blueprint) {
 		b.fail(c, &Error{Kind: KindConfig, Err: err})
 		return
 	}
-	next := c.Query("next")
+	var next string
+	if c.Request.URL.RawQuery != "" { // c.Query would make a map for none
+		next = c.Query("next")
+	}
 	if next == "" && c.Request.Method == http.MethodPost {
 		next = c.PostForm("next")
 	}

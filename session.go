@@ -97,7 +97,7 @@ type pendingLogin struct {
 	ReqSecret string `json:"rs,omitempty"`
 }
 
-func (b *Blueprint) loginsKey() string { return b.loginsSessionKey }
+func (b *Blueprint) loginsKey() any { return b.loginsSessionKey }
 
 // pendingLogins reads the session's logins in progress for b, dropping
 // expired ones. A corrupt value reads as none.
@@ -206,11 +206,18 @@ func (b *Blueprint) addPendingLogin(s sessions.Session, p pendingLogin, now time
 	if n := b.cfg.MaxPendingLogins; len(all) >= n {
 		all = all[len(all)-n+1:]
 	}
-	all = append(all, p)
-	for len(all) > 1 && len(encodePending(all)) > maxPendingBytes {
-		all = all[1:]
+	var one [1]pendingLogin
+	if all == nil {
+		all = one[:0]
 	}
-	return b.savePendingLogins(s, all)
+	all = append(all, p)
+	enc := encodePending(all)
+	for len(all) > 1 && len(enc) > maxPendingBytes {
+		all = all[1:]
+		enc = encodePending(all)
+	}
+	s.Set(b.loginsKey(), enc)
+	return s.Save()
 }
 
 // takePendingLogin removes the login whose state (or OAuth 1 request token)

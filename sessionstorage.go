@@ -97,7 +97,7 @@ func (st *SessionStorage) Ref(c *gin.Context, provider string) (TokenRef, error)
 // (sessionTokenKey) made once: with a cookie store and apart, an ID token
 // is kept apart from the token, in a cookie whose path is idPath, or not
 // at all when idPath is "" (see cookieCell.apart).
-func (st *SessionStorage) ref(c *gin.Context, key, provider string, apart bool, idPath string) (*sessionRef, error) {
+func (st *SessionStorage) ref(c *gin.Context, key any, provider string, apart bool, idPath string) (*sessionRef, error) {
 	s, err := session(c, st.SessionName)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ type sessionRef struct {
 	st   *SessionStorage
 	s    sessions.Session
 	c    *gin.Context
-	key  string
+	key  any // the session key, a string
 	cell tokenCell
 	mu   sync.Mutex
 	// last is the token last decoded from (or encoded to) the session,
