@@ -137,7 +137,7 @@ func openHandoff(refreshToken string, sealed []byte) (*Token, error) {
 
 // localCoordinator is the in-process RefreshCoordinator.
 type localCoordinator struct {
-	values expiring[[]byte]
+	values localValues
 }
 
 // Lock takes no lock: every refresh runs under its blueprint's in-process
@@ -153,8 +153,7 @@ func (l *localCoordinator) Put(_ context.Context, key string, value []byte, ttl 
 }
 
 func (l *localCoordinator) Get(_ context.Context, key string) ([]byte, error) {
-	v, _ := l.values.get(key)
-	return v, nil
+	return l.values.get(key), nil
 }
 
 // expiring is a map whose entries expire. Expired entries are swept when

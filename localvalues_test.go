@@ -1,0 +1,61 @@
+package ginoauth
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLocalValues: the in-process coordinator's store returns what was put
+// until it expires, across the sweeps that move its values into a new
+// arena, for keys of any length, and never hands out its own bytes.
+func TestLocalValues(t *testing.T) {
+	var v localValues
+	long := strings.Repeat("k", maxLocalKey+1)
+	v.put("short", []byte("v1"), time.Hour)
+	v.put(long, []byte("long value"), time.Hour)
+	v.put("gone", []byte("old"), time.Millisecond)
+	v.put("short", []byte("v2"), time.Hour) // replaced
+	if got := v.get("short"); string(got) != "v2" {
+		t.Errorf("get(short) = %q, want v2", got)
+	}
+	if got := v.get(long); string(got) != "long value" {
+		t.Errorf("get(long key) = %q", got)
+	}
+	if got := v.get(long[:maxLocalKey]); got != nil {
+		t.Errorf("a %d-byte prefix of the long key read %q", maxLocalKey, got)
+	}
+	got := v.get("short")
+	got[0] = 'X'
+	if again := v.get("short"); string(again) != "v2" {
+		t.Errorf("changing a returned value changed the store: %q", again)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if got := v.get("gone"); got != nil {
+		t.Errorf("an expired value read %q", got)
+	}
+	// Enough puts to sweep several times: the expired entry and the
+	// replaced bytes go, the live values move and still read.
+	for i := range 1000 {
+		v.put(fmt.Sprint("key-", i), []byte(fmt.Sprint("value-", i)), time.Hour)
+	}
+	if _, ok := v.m[localKey{n: 4, b: [maxLocalKey]byte{'g', 'o', 'n', 'e'}}]; ok {
+		t.Error("the expired entry survived the sweeps")
+	}
+	for i := range 1000 {
+		if got := v.get(fmt.Sprint("key-", i)); string(got) != fmt.Sprint("value-", i) {
+			t.Fatalf("after the sweeps, key-%d reads %q", i, got)
+		}
+	}
+	if got := v.get("short"); string(got) != "v2" {
+		t.Errorf("after the sweeps, get(short) = %q, want v2", got)
+	}
+	live := len("v2")
+	for i := range 1000 {
+		live += len(fmt.Sprint("value-", i))
+	}
+	if n := len(v.arena); n > 2*live {
+		t.Errorf("the arena holds %d bytes for %d live ones", n, live)
+	}
+}
