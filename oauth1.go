@@ -276,7 +276,7 @@ func (f *oauth1Flow) exchange(c *gin.Context, b *Blueprint, p pendingLogin, veri
 		return nil, endpointFailure(KindExchangeFailed, "access-token", capture, err)
 	}
 	t := &Token{AccessToken: accessToken, Secret: accessSecret}
-	for k, v := range parseTokenBody(capture.body) {
+	for k, v := range parseTokenBody(capture.body).all() {
 		if k == "oauth_token" || k == "oauth_token_secret" {
 			continue
 		}

@@ -81,10 +81,9 @@ func (b *Blueprint) tokenRequest(ctx context.Context, endpoint string, form url.
 		return nil, &Error{Kind: kind, Err: err}
 	}
 	fields := parseTokenBody(body)
-	code, _ := fields["error"].(string)
+	code := fields.str("error")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || code != "" {
-		desc, _ := fields["error_description"].(string)
-		uri, _ := fields["error_uri"].(string)
+		desc, uri := fields.str("error_description"), fields.str("error_uri")
 		return nil, tokenEndpointError(kind, &oauth2.RetrieveError{Response: resp, Body: body, ErrorCode: code, ErrorDescription: desc, ErrorURI: uri})
 	}
 	t := tokenFromFields(fields, b.cfg.Now())
@@ -119,23 +118,76 @@ var standardFields = map[string]bool{
 // claimsKey is the Extra key of the verified ID token's claims.
 const claimsKey = "id_token_claims"
 
+// tokenFields are a token answer's fields: a JSON object's values, or the
+// first value of each field of a form, kept as strings so that reading the
+// standard ones makes no interface value.
+type tokenFields struct {
+	json map[string]any
+	form map[string]string
+}
+
+// str returns field k if it is a string.
+func (f tokenFields) str(k string) string {
+	if f.form != nil {
+		return f.form[k]
+	}
+	s, _ := f.json[k].(string)
+	return s
+}
+
+// all returns every field.
+func (f tokenFields) all() map[string]any {
+	if f.form == nil {
+		return f.json
+	}
+	m := make(map[string]any, len(f.form))
+	for k, v := range f.form {
+		m[k] = v
+	}
+	return m
+}
+
 // tokenFromFields builds a Token from a token response's fields (JSON or
 // form-encoded, see parseTokenBody), received at now: the standard fields
 // have their own Token fields, every other is kept in Extra.
-func tokenFromFields(fields map[string]any, now time.Time) *Token {
+func tokenFromFields(fields tokenFields, now time.Time) *Token {
 	t := &Token{}
+	var expiresAt int64
+	if fields.form != nil {
+		setTokenFields(t, fields.form)
+		expiresAt = seconds(fields.form["expires_at"])
+	} else {
+		setTokenFields(t, fields.json)
+		expiresAt = seconds(fields.json["expires_at"])
+	}
+	if t.ExpiresIn > 0 {
+		// By the blueprint's clock, which tests may move; to the
+		// millisecond below, which is shorter to store and shortens no
+		// lifetime noticeably.
+		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second).Truncate(time.Millisecond)
+	} else if at := expiresAt; at > 0 {
+		// A provider that gives only an absolute expiry (Unix seconds).
+		t.Expiry = time.Unix(at, 0)
+		t.ExpiresIn = max(at-now.Unix(), 1)
+	}
+	return t
+}
+
+// setTokenFields sets t's fields from a token answer's: the standard ones
+// in their own fields, every other in Extra.
+func setTokenFields[V string | any](t *Token, fields map[string]V) {
 	for k, v := range fields {
 		switch k {
 		case "access_token":
-			t.AccessToken, _ = v.(string)
+			t.AccessToken, _ = any(v).(string)
 		case "token_type":
 			t.TokenType = tokenType(v)
 		case "refresh_token":
-			t.RefreshToken, _ = v.(string)
+			t.RefreshToken, _ = any(v).(string)
 		case "expires_in":
 			t.ExpiresIn = seconds(v)
 		case "id_token":
-			t.IDToken, _ = v.(string)
+			t.IDToken, _ = any(v).(string)
 		case "scope":
 			t.Scopes = splitScopes(v)
 		default:
@@ -147,17 +199,6 @@ func tokenFromFields(fields map[string]any, now time.Time) *Token {
 			}
 		}
 	}
-	if t.ExpiresIn > 0 {
-		// By the blueprint's clock, which tests may move; to the
-		// millisecond below, which is shorter to store and shortens no
-		// lifetime noticeably.
-		t.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second).Truncate(time.Millisecond)
-	} else if at := seconds(fields["expires_at"]); at > 0 {
-		// A provider that gives only an absolute expiry (Unix seconds).
-		t.Expiry = time.Unix(at, 0)
-		t.ExpiresIn = max(at-now.Unix(), 1)
-	}
-	return t
 }
 
 // tokenType spells the common token types as RFC 6749 does (Bearer,
@@ -189,19 +230,19 @@ func seconds(v any) int64 {
 	return max(n, 0)
 }
 
-func parseTokenBody(body []byte) map[string]any {
+func parseTokenBody(body []byte) tokenFields {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		return nil
+		return tokenFields{}
 	}
 	if body[0] == '{' {
 		if m, ok := tokenBodyJSON(body); ok {
-			return m
+			return tokenFields{json: m}
 		}
-		return tokenBodyJSONDecoder(body)
+		return tokenFields{json: tokenBodyJSONDecoder(body)}
 	}
 	// Form-encoded (GitHub's default): the first value of each field.
-	m := make(map[string]any, bytes.Count(body, []byte("&"))+1)
+	m := make(map[string]string, bytes.Count(body, []byte("&"))+1)
 	ok := formFields(string(body), func(k, v string) {
 		// A field whose name is not UTF-8 could not be stored as JSON
 		// without turning into another name.
@@ -214,9 +255,9 @@ func parseTokenBody(body []byte) map[string]any {
 		m[k] = v
 	})
 	if !ok {
-		return nil
+		return tokenFields{}
 	}
-	return m
+	return tokenFields{form: m}
 }
 
 // tokenBodyJSON reads a JSON token answer in one pass (see jscan): plain
