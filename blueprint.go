@@ -39,6 +39,7 @@ type Blueprint struct {
 	// The session keys of the logins in progress and of the token, as
 	// interface values made once: sessions take keys as any.
 	loginsSessionKey, tokenSessionKey any
+	callbackJoin                      lastJoin // the callback URL on the request's origin
 
 	loginPath, authorizedPath string
 	mountedLogin              string // absolute path of the login route once registered

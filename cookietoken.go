@@ -109,7 +109,8 @@ func newCookieCell(c *gin.Context, r *sessionRef, provider string) *cookieCell {
 		opts = store.Options
 	}
 	dedupeCookies(c)
-	return &cookieCell{c: c, store: store, opts: opts, prefix: g.Name() + "." + provider + ".", inline: sessionCell{r}}
+	prefix := r.st.prefix.join(g.Name(), ".", provider, ".")
+	return &cookieCell{c: c, store: store, opts: opts, prefix: prefix, inline: sessionCell{r}}
 }
 
 func (k *cookieCell) name(i int) string { return k.prefix + strconv.Itoa(i) }

@@ -253,5 +253,6 @@ func (b *Blueprint) siblingURL(c *gin.Context, path string) string {
 			return u.Scheme + "://" + u.Host + path
 		}
 	}
-	return b.onRequestOrigin(c, path)
+	scheme, host := b.requestOrigin(c)
+	return scheme + "://" + host + path
 }

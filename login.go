@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -209,14 +210,14 @@ func (b *Blueprint) callbackURL(c *gin.Context) string {
 	if path == "" {
 		path = b.authorizedPath
 	}
-	return b.onRequestOrigin(c, path)
+	scheme, host := b.requestOrigin(c)
+	return b.callbackJoin.join(scheme, "://", host, path)
 }
 
-// onRequestOrigin is path (from the site's root) on the scheme and host the
-// browser used for this request, from the connection or, behind a trusted
-// proxy, its forwarding headers.
-func (b *Blueprint) onRequestOrigin(c *gin.Context, path string) string {
-	scheme, host := "http", c.Request.Host
+// requestOrigin is the scheme and host the browser used for this request,
+// from the connection or, behind a trusted proxy, its forwarding headers.
+func (b *Blueprint) requestOrigin(c *gin.Context) (scheme, host string) {
+	scheme, host = "http", c.Request.Host
 	if c.Request.TLS != nil {
 		scheme = "https"
 	}
@@ -230,7 +231,23 @@ func (b *Blueprint) onRequestOrigin(c *gin.Context, path string) string {
 			}
 		}
 	}
-	return scheme + "://" + host + path
+	return scheme, host
+}
+
+// lastJoin is a+b+c+d, remembered for the parts it was last asked for: the
+// callback URL and the cookie names' prefix are the same for almost every
+// request, and are then made once rather than once per request.
+type lastJoin struct{ p atomic.Pointer[joined] }
+
+type joined struct{ a, b, c, d, s string }
+
+func (l *lastJoin) join(a, b, c, d string) string {
+	if j := l.p.Load(); j != nil && j.a == a && j.b == b && j.c == c && j.d == d {
+		return j.s
+	}
+	s := a + b + c + d
+	l.p.Store(&joined{a, b, c, d, s})
+	return s
 }
 
 func (b *Blueprint) trustedPeer(r *http.Request) bool {

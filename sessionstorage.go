@@ -52,8 +52,9 @@ type SessionStorage struct {
 	// behind a load balancer need a shared one (backends/redislock).
 	Coordinator RefreshCoordinator
 
-	once  sync.Once
-	local *localCoordinator
+	once   sync.Once
+	local  *localCoordinator
+	prefix lastJoin // the token cookies' names' prefix
 }
 
 // RefreshCoordinator is what [SessionStorage] needs to coordinate refreshes

@@ -208,6 +208,39 @@ func TestCallbackURL(t *testing.T) {
 	}
 }
 
+// TestCallbackURLPerRequest: one blueprint serving several origins gives
+// each request its own origin's callback URL (the last one is remembered,
+// never reused for another).
+func TestCallbackURLPerRequest(t *testing.T) {
+	bp := must(New(testProvider(), Config{ClientID: "id", TrustedProxies: []string{"10.0.0.0/8"}}))
+	r := gin.New()
+	bp.Register(r.Group("/login"))
+	for _, tt := range []struct {
+		url, forwardedHost, want string
+		tls                      bool
+	}{
+		{"http://a.example/login/test", "", "http://a.example/login/test/authorized", false},
+		{"http://a.example/login/test", "", "https://a.example/login/test/authorized", true},
+		{"http://a.example/login/test", "b.example", "http://b.example/login/test/authorized", false},
+		{"http://a.example/login/test", "", "http://a.example/login/test/authorized", false},
+		{"http://a.example:8080/login/test", "", "http://a.example:8080/login/test/authorized", false},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tt.url, nil)
+		req.RemoteAddr = "10.0.0.1:5000"
+		if tt.tls {
+			req.TLS = &tls.ConnectionState{}
+		}
+		if tt.forwardedHost != "" {
+			req.Header.Set("X-Forwarded-Host", tt.forwardedHost)
+		}
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = req
+		if got := bp.callbackURL(c); got != tt.want {
+			t.Errorf("%s (forwarded host %q, TLS %v): got %s, want %s", tt.url, tt.forwardedHost, tt.tls, got, tt.want)
+		}
+	}
+}
+
 func TestTokenStringHidesSecrets(t *testing.T) {
 	t.Parallel()
 	tok := &Token{AccessToken: "AT-secret", RefreshToken: "RT-secret", IDToken: "ID-secret", Secret: "S-secret",
