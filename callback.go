@@ -148,8 +148,14 @@ func (b *Blueprint) finishLogin(c *gin.Context, t *Token, next string) {
 	// While the hook runs, the request's token is the new one, in memory:
 	// its API calls may refresh it (and spend its refresh token, with a
 	// provider that rotates them), so what is stored is the latest.
-	pending := &pendingRef{t: t}
-	c.Set(sourceKey{b}, &tokenSource{b: b, ref: pending})
+	ps := new(struct { // one allocation for both
+		ref pendingRef
+		src tokenSource
+	})
+	pending := &ps.ref
+	pending.t = t
+	ps.src.b, ps.src.ref = b, pending
+	c.Set(sourceKey{b}, &ps.src)
 	outcome := b.runAuthorized(c, t)
 	c.Set(sourceKey{b}, nil)
 	if w.beforeHeader != nil {

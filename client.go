@@ -77,8 +77,15 @@ func (b *Blueprint) newClient(src *tokenSource) *http.Client {
 // context only). It is http.Client's Timeout: a request past it returns at
 // once, while a refresh inside it goes on to its end, detached.
 func (b *Blueprint) apiClient(src *tokenSource, timeout time.Duration) *http.Client {
+	c := new(http.Client)
+	b.initAPIClient(c, src, timeout)
+	return c
+}
+
+// initAPIClient sets c up as apiClient's client.
+func (b *Blueprint) initAPIClient(c *http.Client, src *tokenSource, timeout time.Duration) {
 	base := b.cfg.HTTPClient
-	return &http.Client{
+	*c = http.Client{
 		Transport:     b.flow.transport(b, src, b.baseTransport()),
 		CheckRedirect: base.CheckRedirect,
 		Jar:           base.Jar,

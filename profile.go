@@ -37,8 +37,15 @@ func (b *Blueprint) profile(ctx context.Context, src *tokenSource) (*Profile, er
 	if err != nil {
 		return nil, err
 	}
-	client := b.apiClient(src, 0) // ctx bounds the requests already
-	status := &statusRecorder{base: client.Transport}
+	// The client and the recorder of its answers' statuses in one
+	// allocation; ctx bounds the requests already.
+	pc := new(struct {
+		client http.Client
+		status statusRecorder
+	})
+	client, status := &pc.client, &pc.status
+	b.initAPIClient(client, src, 0)
+	status.base = client.Transport
 	client.Transport = status
 	p, err := b.provider.Profile(ctx, client, t)
 	if err == nil {
