@@ -69,10 +69,14 @@ type handoffNames struct{ lock, token string }
 
 func handoffNamesOf(refreshToken string) handoffNames {
 	sum := sha256.Sum256([]byte("ginoauth handoff names\x00" + refreshToken))
-	return handoffNames{
-		lock:  "ginoauth:lock:" + hex.EncodeToString(sum[:16]),
-		token: "ginoauth:token:" + hex.EncodeToString(sum[16:]),
-	}
+	// Both names in one string.
+	const lock, token = "ginoauth:lock:", "ginoauth:token:"
+	var buf [len(lock) + len(token) + 2*sha256.Size]byte
+	b := buf[:0]
+	b = hex.AppendEncode(append(b, lock...), sum[:16])
+	b = hex.AppendEncode(append(b, token...), sum[16:])
+	both := string(b)
+	return handoffNames{lock: both[:len(lock)+32], token: both[len(lock)+32:]}
 }
 
 // names returns refreshToken's handoff names, computed once per request

@@ -1,6 +1,8 @@
 package ginoauth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,11 +53,39 @@ func TestLocalValues(t *testing.T) {
 	if got := v.get("short"); string(got) != "v2" {
 		t.Errorf("after the sweeps, get(short) = %q, want v2", got)
 	}
-	live := len("v2")
-	for i := range 1000 {
-		live += len(fmt.Sprint("value-", i))
+	// Once every value has expired, the chunks go too.
+	var w localValues
+	for i := range 2000 {
+		w.put(fmt.Sprint("key-", i), make([]byte, 100), 100*time.Millisecond)
 	}
-	if n := len(v.arena); n > 2*live {
-		t.Errorf("the arena holds %d bytes for %d live ones", n, live)
+	time.Sleep(150 * time.Millisecond)
+	for i := range 100 {
+		w.put(fmt.Sprint("new-", i), []byte("v"), time.Hour)
+	}
+	w.sweep(time.Now().UnixNano()) // as the next put past the sweep size would
+	held := 0
+	for _, c := range w.chunks {
+		held += cap(c.b)
+	}
+	if held > 2*localChunkSize {
+		t.Errorf("%d bytes of chunks held for 100 live bytes", held)
+	}
+	for i := range 100 {
+		if got := w.get(fmt.Sprint("new-", i)); string(got) != "v" {
+			t.Fatalf("new-%d reads %q", i, got)
+		}
+	}
+}
+
+// TestHandoffNames: the coordinator keys keep their form, which instances
+// of other versions sharing a coordinator read.
+func TestHandoffNames(t *testing.T) {
+	sum := sha256.Sum256([]byte("ginoauth handoff names\x00refresh-1"))
+	want := handoffNames{
+		lock:  "ginoauth:lock:" + hex.EncodeToString(sum[:16]),
+		token: "ginoauth:token:" + hex.EncodeToString(sum[16:]),
+	}
+	if got := handoffNamesOf("refresh-1"); got != want {
+		t.Errorf("handoffNamesOf = %+v, want %+v", got, want)
 	}
 }

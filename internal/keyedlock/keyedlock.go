@@ -34,20 +34,23 @@ func (m *Mutexes) Lock(ctx context.Context, key string) (unlock func(), err erro
 	}
 	l.waiters++
 	m.mu.Unlock()
-	release := func() {
-		m.mu.Lock()
-		if l.waiters--; l.waiters == 0 {
-			delete(m.locks, key)
-		}
-		m.mu.Unlock()
-	}
 	select {
 	case l.ch <- struct{}{}:
-		return func() { <-l.ch; release() }, nil
+		return func() { <-l.ch; m.release(l, key) }, nil
 	case <-ctx.Done():
-		release()
+		m.release(l, key)
 		return nil, ctx.Err()
 	}
+}
+
+// release ends a holder's or waiter's claim on l, removing key's mutex
+// after the last.
+func (m *Mutexes) release(l *lock, key string) {
+	m.mu.Lock()
+	if l.waiters--; l.waiters == 0 {
+		delete(m.locks, key)
+	}
+	m.mu.Unlock()
 }
 
 // Len returns how many keys are held or waited for.
