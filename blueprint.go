@@ -35,9 +35,8 @@ type Blueprint struct {
 	flow         flow
 
 	// The session keys of the logins in progress and of the token
-	// (SessionStorage's), made once.
-	// The session keys of the logins in progress and of the token, as
-	// interface values made once: sessions take keys as any.
+	// (SessionStorage's), made once, as interface values: sessions take
+	// keys as any.
 	loginsSessionKey, tokenSessionKey any
 	callbackJoin                      lastJoin // the callback URL on the request's origin
 
