@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ginoauth/ginoauth/internal/jsonscan"
 	"golang.org/x/oauth2"
 )
 
@@ -260,33 +261,33 @@ func parseTokenBody(body []byte) tokenFields {
 	return tokenFields{form: m}
 }
 
-// tokenBodyJSON reads a JSON token answer in one pass (see jscan): plain
-// strings and integers as they are, any other value by encoding/json. It
-// reports false for what it does not take as it is, which
-// tokenBodyJSONDecoder then reads; FuzzTokenResponse compares the two.
+// tokenBodyJSON reads a JSON token answer in one pass (see jsonscan):
+// plain strings and integers as they are, any other value by
+// encoding/json. It reports false for what it does not take as it is,
+// which tokenBodyJSONDecoder then reads; FuzzTokenResponse compares the
+// two.
 func tokenBodyJSON(body []byte) (map[string]any, bool) {
 	m := make(map[string]any, 8)
-	s := jscan{b: body}
-	ok := s.object(func(key []byte, v jvalue) bool {
-		if v.plain {
-			m[fieldName(key)] = string(v.contents())
+	s := jsonscan.New(body)
+	ok := s.Object(func(key []byte, v jsonscan.Value) bool {
+		if v.Plain {
+			m[fieldName(key)] = string(v.Contents())
 			return true
 		}
-		if n, ok := plainInt(v.text); ok {
+		if n, ok := jsonscan.PlainInt(v.Text); ok {
 			m[fieldName(key)] = n
 			return true
 		}
 		var x any
-		d := json.NewDecoder(bytes.NewReader(v.text))
+		d := json.NewDecoder(bytes.NewReader(v.Text))
 		d.UseNumber()
-		if d.Decode(&x) != nil || len(bytes.TrimSpace(v.text[d.InputOffset():])) != 0 {
+		if d.Decode(&x) != nil || len(bytes.TrimSpace(v.Text[d.InputOffset():])) != 0 {
 			return false
 		}
 		m[fieldName(key)] = topNumber(x)
 		return true
 	})
-	s.space()
-	return m, ok && s.i == len(s.b)
+	return m, ok && s.Done()
 }
 
 // tokenBodyJSONDecoder reads a JSON token answer with encoding/json.
