@@ -120,15 +120,6 @@ func (b *Blueprint) pendingLogins(s sessions.Session, now time.Time) []pendingLo
 	return live
 }
 
-func (b *Blueprint) savePendingLogins(s sessions.Session, all []pendingLogin) error {
-	if len(all) == 0 {
-		s.Delete(b.loginsKey())
-	} else {
-		s.Set(b.loginsKey(), encodePending(all))
-	}
-	return s.Save()
-}
-
 // The session's encoding of the logins in progress: for each login its
 // seven fields as writeField writes them (state, verifier, nonce, next,
 // creation time in Unix seconds in base 36, OAuth 1 request token and
