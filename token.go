@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ginoauth/ginoauth/internal/jsonscan"
 	"golang.org/x/oauth2"
 )
 
@@ -257,7 +258,9 @@ func unmarshalToken(data []byte) (*Token, error) {
 	return t, nil
 }
 
-// jwtClaims decodes the payload of a compact JWS without checking it.
+// jwtClaims decodes the payload of a compact JWS without checking it, in
+// one pass (see jsonscan) or, when that pass does not take it as it is, by
+// encoding/json.
 func jwtClaims(jwt string) map[string]any {
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 {
@@ -268,6 +271,10 @@ func jwtClaims(jwt string) map[string]any {
 		return nil
 	}
 	var claims map[string]any
+	if jsonscan.Map(payload, &claims, nil) {
+		return claims
+	}
+	claims = nil
 	if json.Unmarshal(payload, &claims) != nil {
 		return nil
 	}
